@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import type { Config } from './config/schema.js';
+import { SqliteStore } from './ledger/sqlite/store.js';
+import type { Store } from './ledger/types.js';
+import { LedgerWriter } from './ledger/writer.js';
+import type { GatewayDeps } from './pipeline/context.js';
+import { PriceCatalog } from './pricing/catalog.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { createApp } from './server/app.js';
+import { type Clock, systemClock } from './util/clock.js';
+
+export interface Gateway {
+  url: string;
+  store: Store;
+  writer: LedgerWriter;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  store?: Store;
+  log?: GatewayDeps['log'];
+}
+
+/** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
+export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
+  const store = opts.store ?? new SqliteStore(config.db);
+  const log = opts.log ?? defaultLog;
+  const registry = new ProviderRegistry(config);
+  const catalog = new PriceCatalog(
+    config.pricing.overrides,
+    (id) => registry.providers.get(id)?.catalogProvider ?? id,
+  );
+  const writer = new LedgerWriter(store, {
+    maxBatchDelayMs: config.ledger.maxBatchDelayMs,
+    onError: (e) => log('ledger write failed; retrying', { error: String(e) }),
+  });
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  const deps: GatewayDeps = {
+    registry,
+    catalog,
+    writer,
+    keys: store,
+    clock: opts.clock ?? systemClock,
+    dispatcher,
+    log,
+  };
+  const server = createApp({
+    deps,
+    store,
+    adminKey: config.adminKey,
+    maxBodyBytes: config.server.maxBodyBytes,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, resolve);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    store,
+    writer,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await writer.drain();
+      await dispatcher.close();
+      if (!opts.store) await store.close();
+    },
+  };
+}
+
+// Logs carry ids and codes only: request bodies and keys never reach them.
+function defaultLog(msg: string, fields?: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
+}

@@ -1,0 +1,166 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  LedgerRow,
+  RequestQuery,
+  Store,
+  UsageDimension,
+  UsageGroup,
+  UsageQuery,
+  VirtualKeyRecord,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb, toRequestParams } from './rows.js';
+
+const GROUP_EXPR: Record<UsageDimension, string> = {
+  customer: 'customer',
+  feature: 'feature',
+  model: 'COALESCE(model_served, model_requested)',
+  provider: 'provider',
+  day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
+};
+
+/**
+ * The embedded default store: one SQLite file in WAL mode. A committed transaction survives the process
+ * being killed (synchronous=NORMAL keeps commits durable against process crashes without an fsync each).
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly insertRequest: Database.Statement;
+  private readonly insertMany: (rows: readonly LedgerRow[]) => void;
+  private readonly findByHash: Database.Statement;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.insertRequest = this.db.prepare(
+      `INSERT OR IGNORE INTO requests VALUES (@id, @ts, @customer, @keyId, @feature, @provider, @protocol,
+         @modelRequested, @modelServed, @inputTokens, @outputTokens, @reasoningTokens, @cacheWrite5mTokens,
+         @cacheWrite1hTokens, @cacheReadTokens, @costPico, @unpriced, @estimated, @cacheHit, @status,
+         @errorCode, @latencyMs, @ttftMs, @streamed)`,
+    );
+    this.findByHash = this.db.prepare('SELECT * FROM virtual_keys WHERE hash = ?');
+    // INSERT OR IGNORE on the request id makes a retried batch idempotent: no row is counted twice.
+    this.insertMany = this.db.transaction((rows: readonly LedgerRow[]) => {
+      for (const r of rows) this.insertRequest.run(toRequestParams(r));
+    });
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async append(rows: readonly LedgerRow[]): Promise<void> {
+    this.insertMany(rows);
+  }
+
+  async requests(q: RequestQuery): Promise<LedgerRow[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) };
+    if (q.customer !== undefined) {
+      where.push('customer = @customer');
+      params.customer = q.customer;
+    }
+    if (q.from !== undefined) {
+      where.push('ts >= @from');
+      params.from = q.from;
+    }
+    if (q.to !== undefined) {
+      where.push('ts < @to');
+      params.to = q.to;
+    }
+    if (q.before !== undefined) {
+      where.push('id < @before');
+      params.before = q.before;
+    }
+    const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY ts DESC, id DESC LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as RequestRowDb[]).map(fromRequestRow);
+  }
+
+  async usage(q: UsageQuery): Promise<UsageGroup[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (q.customer !== undefined) {
+      where.push('customer = @customer');
+      params.customer = q.customer;
+    }
+    if (q.from !== undefined) {
+      where.push('ts >= @from');
+      params.from = q.from;
+    }
+    if (q.to !== undefined) {
+      where.push('ts < @to');
+      params.to = q.to;
+    }
+    const key = GROUP_EXPR[q.by];
+    const sql = `SELECT ${key} AS key, COUNT(*) AS requests, SUM(input_tokens) AS input,
+        SUM(output_tokens) AS output, SUM(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write,
+        SUM(cache_read_tokens) AS cache_read, COALESCE(SUM(cost_pico), 0) AS cost,
+        SUM(unpriced) AS unpriced, SUM(estimated) AS estimated, SUM(status >= 400) AS errors
+      FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      GROUP BY key ORDER BY cost DESC, key`;
+    // Sums come back as BigInt so money never passes through a float.
+    const rows = this.db.prepare(sql).safeIntegers(true).all(params) as Record<string, bigint | string>[];
+    return rows.map((r) => ({
+      key: String(r.key),
+      requests: Number(r.requests),
+      inputTokens: Number(r.input),
+      outputTokens: Number(r.output),
+      cacheWriteTokens: Number(r.cache_write),
+      cacheReadTokens: Number(r.cache_read),
+      costPico: BigInt(r.cost as bigint),
+      unpricedRequests: Number(r.unpriced),
+      estimatedRequests: Number(r.estimated),
+      errorRequests: Number(r.errors),
+    }));
+  }
+
+  async insertKey(k: VirtualKeyRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO virtual_keys (id, hash, prefix, kind, customer, name, created_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(k.id, k.hash, k.prefix, k.kind, k.customer, k.name, k.createdAt, k.revokedAt);
+  }
+
+  async findKeyByHash(hash: string): Promise<VirtualKeyRecord | undefined> {
+    const row = this.findByHash.get(hash) as KeyRowDb | undefined;
+    return row ? fromKeyRow(row) : undefined;
+  }
+
+  async listKeys(opts: { customer?: string; includeRevoked?: boolean } = {}): Promise<VirtualKeyRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM virtual_keys WHERE (@customer IS NULL OR customer = @customer)
+           AND (@all = 1 OR revoked_at IS NULL) ORDER BY created_at, id`,
+      )
+      .all({ customer: opts.customer ?? null, all: opts.includeRevoked ? 1 : 0 }) as KeyRowDb[];
+    return rows.map(fromKeyRow);
+  }
+
+  async revokeKey(idOrPrefix: string, at: number): Promise<VirtualKeyRecord | undefined> {
+    const row = this.db
+      .prepare(
+        `UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR prefix = ? RETURNING *`,
+      )
+      .get(at, idOrPrefix, idOrPrefix) as KeyRowDb | undefined;
+    return row ? fromKeyRow(row) : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,91 @@
+/** One metered call. Token counts are disjoint (see pricing/usage.ts); money is integer pico-USD. */
+export interface LedgerRow {
+  id: string;
+  ts: number; // epoch ms when the request arrived
+  customer: string;
+  keyId: string;
+  feature: string;
+  provider: string;
+  protocol: string;
+  modelRequested: string;
+  modelServed: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  /** null when unpriced: an unknown price is never recorded as $0. */
+  costPico: number | null;
+  unpriced: boolean;
+  estimated: boolean;
+  /** Served from Margin's own response cache (no upstream call). */
+  cacheHit: boolean;
+  status: number;
+  errorCode: string | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  streamed: boolean;
+}
+
+export interface RequestQuery {
+  customer?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  /** Keyset pagination: rows strictly older than this request id. */
+  before?: string;
+}
+
+export type UsageDimension = 'customer' | 'feature' | 'model' | 'provider' | 'day';
+
+export interface UsageQuery {
+  customer?: string;
+  from?: number;
+  to?: number;
+  by: UsageDimension;
+}
+
+export interface UsageGroup {
+  key: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  costPico: bigint;
+  unpricedRequests: number;
+  estimatedRequests: number;
+  errorRequests: number;
+}
+
+/** The ledger's storage. SQLite now; Postgres implements the same interface and conformance suite. */
+export interface LedgerStore {
+  /** Appends rows atomically and durably (resolves only once committed). */
+  append(rows: readonly LedgerRow[]): Promise<void>;
+  requests(q: RequestQuery): Promise<LedgerRow[]>;
+  usage(q: UsageQuery): Promise<UsageGroup[]>;
+}
+
+export interface VirtualKeyRecord {
+  id: string;
+  hash: string;
+  prefix: string;
+  kind: 'customer' | 'app';
+  customer: string | null;
+  name: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface KeyStore {
+  insertKey(k: VirtualKeyRecord): Promise<void>;
+  findKeyByHash(hash: string): Promise<VirtualKeyRecord | undefined>;
+  listKeys(opts?: { customer?: string; includeRevoked?: boolean }): Promise<VirtualKeyRecord[]>;
+  /** Revokes by id or prefix; returns the revoked key or undefined when none matched. */
+  revokeKey(idOrPrefix: string, at: number): Promise<VirtualKeyRecord | undefined>;
+}
+
+export interface Store extends LedgerStore, KeyStore {
+  close(): Promise<void>;
+}

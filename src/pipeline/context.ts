@@ -1,0 +1,45 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { KeyStore } from '../ledger/types.js';
+import type { LedgerWriter } from '../ledger/writer.js';
+import type { PriceCatalog } from '../pricing/catalog.js';
+import type { ProviderRegistry, Target } from '../providers/registry.js';
+import type { Clock } from '../util/clock.js';
+import type { Json } from '../wire/json.js';
+import type { WireProtocol } from '../wire/protocol.js';
+
+/** What the pipeline's stages share; built once at start-up. */
+export interface GatewayDeps {
+  registry: ProviderRegistry;
+  catalog: PriceCatalog;
+  writer: LedgerWriter;
+  keys: KeyStore;
+  clock: Clock;
+  dispatcher: Dispatcher;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface Identity {
+  keyId: string;
+  customer: string;
+  feature: string;
+}
+
+/** One call as it moves through the stages. */
+export interface CallContext {
+  id: string;
+  /** Epoch ms from the injected clock: the time prices are looked up at. */
+  startedAt: number;
+  /** performance.now() at arrival, for latency. */
+  t0: number;
+  protocol: WireProtocol;
+  identity: Identity;
+  clientHeaders: IncomingHttpHeaders;
+  body: Json;
+  rawBody: Buffer;
+  modelRequested: string;
+  stream: boolean;
+  target: Target;
+  /** The gateway added stream usage reporting the client did not ask for. */
+  injectedUsage: boolean;
+}

@@ -1,0 +1,83 @@
+import type { LedgerRow } from '../ledger/types.js';
+import type { LedgerWriter } from '../ledger/writer.js';
+import type { CallContext } from './context.js';
+import type { Metered } from './meter.js';
+
+export interface Outcome {
+  status: number;
+  errorCode: string | null;
+  streamed: boolean;
+  ttftMs: number | null;
+}
+
+/** Stage: the ledger row. Resolves once durable; budget counters and events hook in here later. */
+export function settle(writer: LedgerWriter, ctx: CallContext, m: Metered, o: Outcome): Promise<void> {
+  return writer.record(toRow(ctx, m, o));
+}
+
+export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
+  return {
+    id: ctx.id,
+    ts: ctx.startedAt,
+    customer: ctx.identity.customer,
+    keyId: ctx.identity.keyId,
+    feature: ctx.identity.feature,
+    provider: ctx.target.provider.id,
+    protocol: ctx.protocol.id,
+    modelRequested: ctx.modelRequested,
+    modelServed: m.modelServed,
+    inputTokens: m.usage.input,
+    outputTokens: m.usage.output,
+    reasoningTokens: m.usage.reasoning,
+    cacheWrite5mTokens: m.usage.cacheWrite5m,
+    cacheWrite1hTokens: m.usage.cacheWrite1h,
+    cacheReadTokens: m.usage.cacheRead,
+    costPico: m.costPico,
+    unpriced: m.unpriced,
+    estimated: m.estimated,
+    cacheHit: false,
+    status: o.status,
+    errorCode: o.errorCode,
+    latencyMs: Math.round((performance.now() - ctx.t0) * 1000) / 1000,
+    ttftMs: o.ttftMs,
+    streamed: o.streamed,
+  };
+}
+
+/** A call the gateway refused after knowing who made it (bad JSON, unknown model, upstream down): cost 0. */
+export function recordRejected(
+  writer: LedgerWriter,
+  draft: Pick<CallContext, 'id' | 'startedAt' | 't0' | 'protocol' | 'identity'> & {
+    modelRequested?: string;
+    provider?: string;
+  },
+  status: number,
+  errorCode: string,
+): Promise<void> {
+  return writer.record({
+    id: draft.id,
+    ts: draft.startedAt,
+    customer: draft.identity.customer,
+    keyId: draft.identity.keyId,
+    feature: draft.identity.feature,
+    provider: draft.provider ?? '',
+    protocol: draft.protocol.id,
+    modelRequested: draft.modelRequested ?? '',
+    modelServed: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    costPico: 0,
+    unpriced: false,
+    estimated: false,
+    cacheHit: false,
+    status,
+    errorCode,
+    latencyMs: Math.round((performance.now() - draft.t0) * 1000) / 1000,
+    ttftMs: null,
+    streamed: false,
+  });
+}

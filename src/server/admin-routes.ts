@@ -1,0 +1,105 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createVirtualKey } from '../identity/virtual-keys.js';
+import { presentKey, presentRow, presentUsage, usageTotal } from '../ledger/present.js';
+import type { Store, UsageDimension } from '../ledger/types.js';
+import { presentedKey } from '../pipeline/identify.js';
+import type { Clock } from '../util/clock.js';
+import { parseTimeArg } from '../util/time-arg.js';
+import { obj, tryParse } from '../wire/json.js';
+import { sendJson } from './respond.js';
+
+const DIMENSIONS: readonly UsageDimension[] = ['customer', 'feature', 'model', 'provider', 'day'];
+
+export interface AdminDeps {
+  store: Store;
+  clock: Clock;
+  adminKey: string | undefined;
+}
+
+/** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
+export async function handleAdmin(
+  deps: AdminDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  rawBody: Buffer,
+): Promise<void> {
+  if (!authorised(deps.adminKey, req))
+    return fail(
+      res,
+      401,
+      deps.adminKey ? 'Invalid admin key' : 'Admin API disabled: set MARGIN_ADMIN_KEY on the gateway',
+    );
+  const q = url.searchParams;
+  const path = url.pathname.slice('/admin/v1'.length);
+  try {
+    if (req.method === 'GET' && path === '/requests') {
+      const limit = q.has('limit') ? Number(q.get('limit')) : 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        return fail(res, 400, 'limit: must be an integer from 1 to 1000');
+      const rows = await deps.store.requests({
+        customer: q.get('customer') ?? undefined,
+        from: parseTimeArg('from', q.get('from') ?? undefined),
+        to: parseTimeArg('to', q.get('to') ?? undefined),
+        before: q.get('before') ?? undefined,
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      return sendJson(res, 200, {
+        data: page.map(presentRow),
+        has_more: rows.length > limit,
+        next_before: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+      });
+    }
+    if (req.method === 'GET' && path === '/usage') {
+      const by = (q.get('by') ?? 'customer') as UsageDimension;
+      if (!DIMENSIONS.includes(by)) return fail(res, 400, `by: must be one of ${DIMENSIONS.join(', ')}`);
+      const groups = await deps.store.usage({
+        by,
+        customer: q.get('customer') ?? undefined,
+        from: parseTimeArg('from', q.get('from') ?? undefined),
+        to: parseTimeArg('to', q.get('to') ?? undefined),
+      });
+      return sendJson(res, 200, { by, data: groups.map(presentUsage), total: usageTotal(groups) });
+    }
+    if (path === '/keys' && req.method === 'GET') {
+      const keys = await deps.store.listKeys({
+        customer: q.get('customer') ?? undefined,
+        includeRevoked: q.get('include_revoked') === 'true',
+      });
+      return sendJson(res, 200, { data: keys.map(presentKey) });
+    }
+    if (path === '/keys' && req.method === 'POST') {
+      const body = obj(tryParse(rawBody.toString('utf8')));
+      if (!body) return fail(res, 400, 'body: must be a JSON object');
+      const kind = body.kind ?? 'customer';
+      if (kind !== 'customer' && kind !== 'app') return fail(res, 400, 'kind: must be "customer" or "app"');
+      const customer = typeof body.customer === 'string' ? body.customer : undefined;
+      const name = typeof body.name === 'string' ? body.name : undefined;
+      const created = await createVirtualKey(deps.store, { kind, customer, name, now: deps.clock.now() });
+      return sendJson(res, 201, { key: created.key, ...presentKey(created.record) });
+    }
+    const revoke = /^\/keys\/([^/]+)$/.exec(path);
+    if (revoke && req.method === 'DELETE') {
+      const k = await deps.store.revokeKey(decodeURIComponent(revoke[1] ?? ''), deps.clock.now());
+      return k ? sendJson(res, 200, presentKey(k)) : fail(res, 404, 'key: no key with that id or prefix');
+    }
+    return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);
+  } catch (e) {
+    // Validation errors from parsers carry the field name in their message.
+    return fail(res, 400, (e as Error).message);
+  }
+}
+
+function authorised(adminKey: string | undefined, req: IncomingMessage): boolean {
+  const given = presentedKey(req.headers);
+  if (!adminKey || !given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(adminKey);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: { message, status } });
+}

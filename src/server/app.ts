@@ -1,0 +1,69 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Store } from '../ledger/types.js';
+import type { GatewayDeps } from '../pipeline/context.js';
+import { handleCall, sendError } from '../pipeline/handle-call.js';
+import { anthropicProtocol } from '../wire/anthropic/protocol.js';
+import { GatewayError } from '../wire/errors.js';
+import { openAIProtocol } from '../wire/openai/protocol.js';
+import type { WireProtocol } from '../wire/protocol.js';
+import { handleAdmin } from './admin-routes.js';
+import { listModels } from './models-route.js';
+import { passthrough } from './passthrough.js';
+import { readBody } from './read-body.js';
+import { sendJson } from './respond.js';
+
+export interface AppOptions {
+  deps: GatewayDeps;
+  store: Store;
+  adminKey: string | undefined;
+  maxBodyBytes: number;
+}
+
+/** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */
+export function createApp(opts: AppOptions): Server {
+  const { deps } = opts;
+  const admin = { store: opts.store, clock: deps.clock, adminKey: opts.adminKey };
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const protocol = protocolFor(path, req);
+    try {
+      if (req.method === 'POST' && path === '/v1/chat/completions')
+        return await handleCall(deps, openAIProtocol, req, res, await readBody(req, opts.maxBodyBytes));
+      if (req.method === 'POST' && path === '/v1/messages')
+        return await handleCall(deps, anthropicProtocol, req, res, await readBody(req, opts.maxBodyBytes));
+      if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+        const body = await readBody(req, opts.maxBodyBytes);
+        return await passthrough(deps, anthropicProtocol, 'messages/count_tokens', req, res, body);
+      }
+      if (req.method === 'GET' && path === '/v1/models') return listModels(deps.registry, req, res);
+      if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (path.startsWith('/admin/v1/')) {
+        const url = new URL(req.url ?? '/', 'http://margin.local');
+        const body = req.method === 'POST' ? await readBody(req, 1024 * 1024) : Buffer.alloc(0);
+        return await handleAdmin(admin, req, res, url, body);
+      }
+      throw new GatewayError('not_found', `Unknown route ${req.method} ${path}`);
+    } catch (e) {
+      const err =
+        e instanceof GatewayError ? e : new GatewayError('internal_error', 'Internal gateway error');
+      if (err.code === 'body_too_large') res.setHeader('connection', 'close');
+      sendError(res, protocol, err);
+    }
+  };
+
+  return createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    dispatch(req, res).catch((e: unknown) => {
+      deps.log('unhandled request error', { error: String(e) });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+}
+
+/** Errors outside the two generation routes still come back in the shape the caller's SDK expects. */
+function protocolFor(path: string, req: IncomingMessage): WireProtocol {
+  return path.startsWith('/v1/messages') || req.headers['anthropic-version']
+    ? anthropicProtocol
+    : openAIProtocol;
+}

@@ -1,0 +1,37 @@
+import { GatewayError } from '../errors.js';
+import { obj, str } from '../json.js';
+import type { WireProtocol } from '../protocol.js';
+import { collectText } from '../request-text.js';
+import { requireModelAndMessages } from '../validate.js';
+import { renderAnthropicError } from './errors.js';
+import { anthropicStreamTap } from './stream-tap.js';
+import { usageFromAnthropic } from './usage.js';
+
+export const anthropicProtocol: WireProtocol = {
+  id: 'anthropic',
+  generatePath: 'messages',
+  renderError: renderAnthropicError,
+  renderStreamError: (e) => `event: error\ndata: ${renderAnthropicError(e).body}\n\n`,
+  readRequest(body) {
+    const r = requireModelAndMessages(body);
+    const max = body.max_tokens;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1)
+      throw new GatewayError(
+        'invalid_request',
+        'max_tokens: required, must be a positive integer',
+        'max_tokens',
+      );
+    return r;
+  },
+  // Anthropic streams always carry usage; only a `provider/model` rename changes the body.
+  prepareUpstream: (body, { upstreamModel }) =>
+    upstreamModel === body.model
+      ? undefined
+      : { body: { ...body, model: upstreamModel }, injectedUsage: false },
+  usageFromResponse(body) {
+    const o = obj(body);
+    return { usage: usageFromAnthropic(o?.usage), model: str(o?.model) };
+  },
+  streamTap: () => anthropicStreamTap(),
+  requestText: (body) => collectText([body.system, body.messages, body.tools]),
+};

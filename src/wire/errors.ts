@@ -1,0 +1,63 @@
+/** Stable error codes the gateway itself raises; each renders in the caller's protocol. */
+export type ErrorCode =
+  | 'missing_api_key'
+  | 'invalid_api_key'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'body_too_large'
+  | 'unknown_model'
+  | 'unsupported_protocol'
+  | 'customer_required'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'upstream_disconnected'
+  | 'upstream_not_configured'
+  | 'admin_unauthorized'
+  | 'internal_error';
+
+const STATUS: Record<ErrorCode, number> = {
+  missing_api_key: 401,
+  invalid_api_key: 401,
+  invalid_json: 400,
+  invalid_request: 400,
+  body_too_large: 413,
+  unknown_model: 404,
+  unsupported_protocol: 400,
+  customer_required: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  upstream_unreachable: 502,
+  upstream_timeout: 504,
+  upstream_disconnected: 502,
+  upstream_not_configured: 500,
+  admin_unauthorized: 401,
+  internal_error: 500,
+};
+
+const RETRYABLE = new Set<ErrorCode>(['upstream_unreachable', 'upstream_timeout', 'upstream_disconnected']);
+
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  readonly status: number;
+  readonly retryable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The request field at fault, when there is one (OpenAI's `param`). */
+    readonly param?: string,
+  ) {
+    super(message);
+    this.status = STATUS[code];
+    this.retryable = RETRYABLE.has(code);
+  }
+}
+
+export interface RenderedError {
+  status: number;
+  body: string;
+}
+
+/** How a protocol writes an error body, so each SDK raises its own typed error. */
+export type ErrorRenderer = (e: GatewayError) => RenderedError;

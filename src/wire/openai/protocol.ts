@@ -1,0 +1,32 @@
+import { type Json, obj, str } from '../json.js';
+import type { WireProtocol } from '../protocol.js';
+import { collectText } from '../request-text.js';
+import { requireModelAndMessages } from '../validate.js';
+import { renderOpenAIError } from './errors.js';
+import { openAIStreamTap } from './stream-tap.js';
+import { usageFromOpenAI } from './usage.js';
+
+export const openAIProtocol: WireProtocol = {
+  id: 'openai',
+  generatePath: 'chat/completions',
+  renderError: renderOpenAIError,
+  // The OpenAI SDK raises an APIError for a `data:` chunk that carries `error`.
+  renderStreamError: (e) => `data: ${renderOpenAIError(e).body}\n\n`,
+  readRequest: requireModelAndMessages,
+  prepareUpstream(body, { stream, upstreamModel }) {
+    const renamed = upstreamModel !== body.model;
+    // Streams must report usage to be metered; ask for it when the client did not.
+    const opts = obj(body.stream_options);
+    const inject = stream && opts?.include_usage !== true;
+    if (!renamed && !inject) return undefined;
+    const next: Json = { ...body, model: upstreamModel };
+    if (inject) next.stream_options = { ...opts, include_usage: true };
+    return { body: next, injectedUsage: inject };
+  },
+  usageFromResponse(body) {
+    const o = obj(body);
+    return { usage: usageFromOpenAI(o?.usage), model: str(o?.model) };
+  },
+  streamTap: openAIStreamTap,
+  requestText: (body) => collectText([body.messages, body.tools]),
+};

@@ -1,0 +1,30 @@
+import type { Usage } from '../pricing/usage.js';
+import type { SseEvent } from './sse.js';
+
+/** What the relay does with one upstream event. */
+export interface TapDecision {
+  /** Text to send on (usually `event.raw` untouched), or null to drop the event. */
+  emit: string | null;
+  /**
+   * True when this event opens the stream's tail (final usage, stop, [DONE]): the relay holds the tail back
+   * until the ledger row is durable, so a client never sees the end of a call that is not yet recorded.
+   */
+  tail: boolean;
+}
+
+export interface TapResult {
+  usage: Usage | undefined;
+  model: string | undefined;
+  /** The upstream said the message is finished. */
+  complete: boolean;
+  /** An error event arrived inside the stream (its type or code). */
+  errorCode: string | undefined;
+  /** Text, tool arguments and thinking delivered so far: the basis of an estimate when usage never came. */
+  deliveredText: string[];
+}
+
+/** Per-stream metering state for one protocol; created per request, state kept in the instance. */
+export interface StreamTap {
+  onEvent(ev: SseEvent): TapDecision;
+  result(): TapResult;
+}
