@@ -6,6 +6,7 @@ import type { Store } from './ledger/types.js';
 import { LedgerWriter } from './ledger/writer.js';
 import type { GatewayDeps } from './pipeline/context.js';
 import { PriceCatalog } from './pricing/catalog.js';
+import { loadTokenizer } from './pricing/estimate-tokens.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { createApp } from './server/app.js';
 import { type Clock, systemClock } from './util/clock.js';
@@ -25,6 +26,7 @@ export interface StartOptions {
 
 /** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
+  await loadTokenizer();
   const store = opts.store ?? new SqliteStore(config.db);
   const log = opts.log ?? defaultLog;
   const registry = new ProviderRegistry(config);

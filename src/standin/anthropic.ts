@@ -62,7 +62,7 @@ const STOP = ev('message_stop', { type: 'message_stop' });
 
 /**
  * SSE events for `stream: true`: message_start (start-of-stream usage, output_tokens 1), the first block's
- * start, a ping (where the API puts it), the blocks, message_delta with the cumulative output_tokens, message_stop.
+ * start, a ping (where the API puts it), the blocks, message_delta with the final usage, message_stop.
  */
 export function messageStream(plan: ReplyPlan, usage: AnthropicUsage): string[] {
   const startUsage = { ...usage, output_tokens: 1 };
@@ -106,9 +106,14 @@ export function messageStream(plan: ReplyPlan, usage: AnthropicUsage): string[] 
   }
   if (index === 0) out.push(PING);
   const md = { stop_reason: t ? 'tool_use' : 'end_turn', stop_sequence: null };
-  out.push(
-    ev('message_delta', { type: 'message_delta', delta: md, usage: { output_tokens: usage.output_tokens } }),
-  );
+  // The live API repeats the input/cache counts here (unchanged) next to the cumulative output_tokens.
+  const deltaUsage = {
+    input_tokens: usage.input_tokens,
+    cache_creation_input_tokens: usage.cache_creation_input_tokens,
+    cache_read_input_tokens: usage.cache_read_input_tokens,
+    output_tokens: usage.output_tokens,
+  };
+  out.push(ev('message_delta', { type: 'message_delta', delta: md, usage: deltaUsage }));
   out.push(STOP);
   return out;
 }

@@ -60,16 +60,17 @@ function cut(res: Res) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const SSE_HEAD = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+function sseStart(res: Res, p: Provider, n: number) {
+  res.writeHead(200, { ...SSE_HEAD, [ridHeader(p)]: newRid(p) });
+  if (n === 0) res.flushHeaders(); // a drop before any event still sends the 200 first
+}
+
 /** Write SSE events one res.write each; drop < 0 means finish normally. Async only when a delay asks for it. */
 function pump(res: Res, p: Provider, events: string[], firstDelay: number, chunkDelay: number, drop: number) {
-  if (firstDelay > 0 || chunkDelay > 0) return void pumpSlow(res, p, events, firstDelay, chunkDelay, drop);
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    [ridHeader(p)]: newRid(p),
-  });
   const n = drop >= 0 ? Math.min(drop, events.length) : events.length;
-  if (n === 0) res.flushHeaders(); // a drop before any event still sends the 200 first
+  if (firstDelay > 0 || chunkDelay > 0) return void pumpSlow(res, p, events, n, firstDelay, chunkDelay, drop);
+  sseStart(res, p, n);
   for (let i = 0; i < n; i++) res.write(events[i]!);
   if (drop >= 0) cut(res);
   else res.end();
@@ -78,24 +79,19 @@ function pump(res: Res, p: Provider, events: string[], firstDelay: number, chunk
 async function pumpSlow(
   res: Res,
   p: Provider,
-  events: string[],
-  firstDelay: number,
-  chunkDelay: number,
+  ev: string[],
+  n: number,
+  first: number,
+  gap: number,
   drop: number,
 ) {
-  if (firstDelay > 0) await sleep(firstDelay);
+  if (first > 0) await sleep(first);
   if (gone(res)) return;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    [ridHeader(p)]: newRid(p),
-  });
-  const n = drop >= 0 ? Math.min(drop, events.length) : events.length;
-  if (n === 0) res.flushHeaders(); // a drop before any event still sends the 200 first
+  sseStart(res, p, n);
   for (let i = 0; i < n; i++) {
-    if (i > 0 && chunkDelay > 0) await sleep(chunkDelay);
+    if (i > 0 && gap > 0) await sleep(gap);
     if (gone(res)) return;
-    res.write(events[i]!);
+    res.write(ev[i]!);
   }
   if (drop >= 0) cut(res);
   else res.end();
@@ -108,6 +104,13 @@ function replyJson(res: Res, p: Provider, s: ReplyScenario, body: string) {
   else sendJson(res, 200, p, body);
 }
 
+const BEARER = /^Bearer \S/;
+const SAMPLING = ['temperature', 'top_p', 'top_k'];
+/** Anthropic takes `x-api-key` or, since API version 2026-10-21 (SDK >= 1.0), `Authorization: Bearer`. */
+function anthropicKey(h: IncomingMessage['headers']): boolean {
+  const k = h['x-api-key'];
+  return (typeof k === 'string' && k !== '') || BEARER.test(h.authorization ?? '');
+}
 const NO_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
 const BAD_JSON =
@@ -150,16 +153,17 @@ class Impl {
     }
     if (this.record) this.requests.push({ method, path: url, headers: req.headers, rawBody: raw, body });
     const h = req.headers;
+    // SDK >= 1.0 authenticates with a Bearer token, so the version header is what marks an Anthropic client.
     const anthropicStyle =
-      path.startsWith('/v1/messages') || h['anthropic-version'] !== undefined || h['x-api-key'] !== undefined;
+      path.startsWith('/v1/messages') || h['anthropic-version'] !== undefined || 'x-api-key' in h;
     if (method === 'POST' && path === '/v1/chat/completions') return this.openai(req, res, body, bad);
     if (method === 'POST' && path === '/v1/messages') return this.anthropic(req, res, body, bad, false);
     if (method === 'POST' && path === '/v1/messages/count_tokens')
       return this.anthropic(req, res, body, bad, true);
     if (method === 'GET' && path === '/v1/models') {
       if (anthropicStyle)
-        return h['x-api-key'] ? sendJson(res, 200, 'anthropic', A.MODELS_JSON) : aFail(res, 401);
-      return /^Bearer \S/.test(h.authorization ?? '')
+        return anthropicKey(h) ? sendJson(res, 200, 'anthropic', A.MODELS_JSON) : aFail(res, 401);
+      return BEARER.test(h.authorization ?? '')
         ? sendJson(res, 200, 'openai', O.MODELS_JSON)
         : oFail(res, 401, {});
     }
@@ -176,7 +180,7 @@ class Impl {
   }
 
   openai(req: IncomingMessage, res: Res, body: unknown, bad: boolean) {
-    if (!/^Bearer \S/.test(req.headers.authorization ?? ''))
+    if (!BEARER.test(req.headers.authorization ?? ''))
       return oFail(res, 401, { message: NO_KEY, code: null });
     if (bad || !isObj(body)) return oFail(res, 400, { message: BAD_JSON, code: null });
     if (typeof body.model !== 'string' || body.model === '') return oFail(res, 400, missing('model'));
@@ -210,11 +214,11 @@ class Impl {
 
   anthropic(req: IncomingMessage, res: Res, body: unknown, bad: boolean, count: boolean) {
     const h = req.headers;
-    if (typeof h['x-api-key'] !== 'string' || h['x-api-key'] === '') {
-      return aFail(res, 401, 'authentication_error', 'x-api-key header is required');
-    }
-    if (!h['anthropic-version'])
+    if (!anthropicKey(h)) return aFail(res, 401, 'authentication_error', 'x-api-key header is required');
+    const version = h['anthropic-version'];
+    if (typeof version !== 'string' || version === '') {
       return aFail(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
+    }
     if (bad || !isObj(body))
       return aFail(res, 400, 'invalid_request_error', 'Request body is not valid JSON.');
     if (typeof body.model !== 'string' || body.model === '')
@@ -223,6 +227,9 @@ class Impl {
     const estimate = estimateInputTokens(body.messages, body.system);
     if (count) return sendJson(res, 200, 'anthropic', `{"input_tokens":${estimate}}`);
     if (typeof body.max_tokens !== 'number') return aFail(res, 400, undefined, 'max_tokens: Field required');
+    // API version 2026-10-21 (what SDK >= 1.0 sends) removed the sampling parameters: any value is a 400.
+    const sampling = version >= '2026-10-21' && SAMPLING.find((k) => k in body);
+    if (sampling) return aFail(res, 400, undefined, `${sampling}: Extra inputs are not permitted`);
     const stream = body.stream === true;
     const s = this.next(req);
     if (!s) return aFail(res, 400, undefined, BAD_HEADER);
