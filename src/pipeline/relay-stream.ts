@@ -68,16 +68,17 @@ export async function relayStream(
     r.complete && r.usage
       ? meterReported(deps.catalog, ctx, r.usage, r.model)
       : await meterEstimated(deps.catalog, ctx, r.usage, r.deliveredText, r.model);
-  const broken = upstreamBroke || (!r.complete && !clientGone);
+  // An error event from upstream is its own explanation; a stream that just stops is a disconnect.
+  const broken = !clientGone && (upstreamBroke || (!r.complete && !r.errorCode));
   await settle(deps.writer, ctx, metered, {
     status: clientGone ? 499 : broken ? 502 : upstream.statusCode,
-    errorCode: clientGone ? 'client_closed' : broken ? 'upstream_disconnected' : (r.errorCode ?? null),
+    errorCode: clientGone ? 'client_closed' : (r.errorCode ?? (broken ? 'upstream_disconnected' : null)),
     streamed: true,
     ttftMs,
   });
   res.off('close', onClose);
   if (clientGone) return;
-  if (broken && !r.errorCode) {
+  if (broken) {
     tail += ctx.protocol.renderStreamError(
       new GatewayError('upstream_disconnected', 'Upstream closed the stream before it finished'),
     );

@@ -58,7 +58,18 @@ function cut(res: Res) {
   if (sock) sock.write('', () => sock.destroy());
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A delay that ends early when the connection closes, so close() never waits on a pending timer. */
+function sleep(ms: number, res: Res): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
 
 const SSE_HEAD = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 function sseStart(res: Res, p: Provider, n: number) {
@@ -85,11 +96,11 @@ async function pumpSlow(
   gap: number,
   drop: number,
 ) {
-  if (first > 0) await sleep(first);
+  if (first > 0) await sleep(first, res);
   if (gone(res)) return;
   sseStart(res, p, n);
   for (let i = 0; i < n; i++) {
-    if (i > 0 && gap > 0) await sleep(gap);
+    if (i > 0 && gap > 0) await sleep(gap, res);
     if (gone(res)) return;
     res.write(ev[i]!);
   }
@@ -100,7 +111,7 @@ async function pumpSlow(
 /** A reply scenario for a non-stream request: optional drop (no response at all) or first-byte delay. */
 function replyJson(res: Res, p: Provider, s: ReplyScenario, body: string) {
   if (s.dropAfterEvents !== undefined) return void res.socket?.destroy();
-  if (s.firstByteDelayMs) setTimeout(sendJson, s.firstByteDelayMs, res, 200, p, body);
+  if (s.firstByteDelayMs) void sleep(s.firstByteDelayMs, res).then(() => sendJson(res, 200, p, body));
   else sendJson(res, 200, p, body);
 }
 
