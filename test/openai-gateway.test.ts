@@ -133,7 +133,7 @@ describe('OpenAI Chat Completions through Margin (official openai SDK)', () => {
     assert.ok(call && call.type === 'function');
     assert.equal(call.function.name, 'get_weather');
     assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
-    assert.deepEqual((h.standin.requests.at(-1)?.body as { tools: unknown }).tools, tools);
+    assert.deepEqual((h.standin.requests.at(-1)?.body as { tools?: unknown } | undefined)?.tools, tools);
 
     h.standin.enqueue({ kind: 'reply', toolCall: { name: 'get_weather', arguments: { city: 'Oslo' } } });
     const runner = h.openai.chat.completions.stream({ model: MODEL, messages, tools });
