@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId } from '../util/ids.js';
 import { GatewayError } from '../wire/errors.js';
-import { obj, tryParse } from '../wire/json.js';
+import { parseJsonObject } from '../wire/json.js';
 import type { WireProtocol } from '../wire/protocol.js';
 import type { CallContext, GatewayDeps, Identity } from './context.js';
 import { forward } from './forward.js';
@@ -30,8 +30,7 @@ export async function handleCall(
   let provider: string | undefined;
   try {
     identity = await identify(deps.keys, req.headers);
-    const body = obj(tryParse(rawBody.toString('utf8')));
-    if (!body) throw new GatewayError('invalid_json', 'Request body must be a JSON object');
+    const body = parseJsonObject(rawBody);
     const { model, stream } = protocol.readRequest(body);
     modelRequested = model;
     const target = route(deps.registry, protocol, model);

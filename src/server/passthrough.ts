@@ -7,7 +7,7 @@ import { identify } from '../pipeline/identify.js';
 import { route } from '../pipeline/route.js';
 import { newRequestId } from '../util/ids.js';
 import { GatewayError } from '../wire/errors.js';
-import { obj, tryParse } from '../wire/json.js';
+import { parseJsonObject } from '../wire/json.js';
 import type { WireProtocol } from '../wire/protocol.js';
 
 /** Unbilled helper endpoints (e.g. count_tokens): authenticated and routed, not metered. */
@@ -23,8 +23,7 @@ export async function passthrough(
   const id = newRequestId(startedAt);
   try {
     const identity = await identify(deps.keys, req.headers);
-    const body = obj(tryParse(rawBody.toString('utf8')));
-    if (!body) throw new GatewayError('invalid_json', 'Request body must be a JSON object');
+    const body = parseJsonObject(rawBody);
     const model = body.model;
     if (typeof model !== 'string' || !model)
       throw new GatewayError('invalid_request', 'model: required, must be a non-empty string', 'model');

@@ -1,5 +1,6 @@
 // Anthropic Messages wire format: JSON bodies, named SSE events and error bodies, field order as the API sends them.
-import { type ReplyPlan, randomId, type StandinUsage } from './scenario.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { isObj, type ReplyPlan, randomId, type StandinUsage } from './scenario.js';
 
 export interface AnthropicUsage {
   input_tokens: number;
@@ -139,6 +140,40 @@ export function anthropicError(status: number, requestId: string, type?: string,
     error: { type: type ?? d[0], message: message ?? d[1] },
     request_id: requestId,
   });
+}
+
+const BEARER = /^Bearer \S/;
+const SAMPLING = ['temperature', 'top_p', 'top_k'];
+
+/** Anthropic takes `x-api-key` or, since API version 2026-10-21 (SDK >= 1.0), `Authorization: Bearer`. */
+export function anthropicKey(h: IncomingHttpHeaders): boolean {
+  const k = h['x-api-key'];
+  return (typeof k === 'string' && k !== '') || BEARER.test(h.authorization ?? '');
+}
+
+export interface MessagesBody {
+  model: string;
+  messages: unknown[];
+  system?: unknown;
+  stream?: unknown;
+}
+
+type Rejection = [status: number, type: string, message: string];
+const invalid = (message: string): Rejection => [400, 'invalid_request_error', message];
+
+/** Auth and body checks in the API's order: what to send back, or null when the request is fine. */
+export function anthropicReject(h: IncomingHttpHeaders, body: unknown, bad: boolean, count: boolean) {
+  if (!anthropicKey(h)) return [401, 'authentication_error', 'x-api-key header is required'] as Rejection;
+  const version = h['anthropic-version'];
+  if (!version) return invalid('anthropic-version: header is required');
+  if (bad || !isObj(body)) return invalid('Request body is not valid JSON.');
+  if (typeof body.model !== 'string') return invalid('model: Field required');
+  if (!Array.isArray(body.messages)) return invalid('messages: Field required');
+  if (count) return null;
+  if (typeof body.max_tokens !== 'number') return invalid('max_tokens: Field required');
+  // API version 2026-10-21 (what SDK >= 1.0 sends) removed the sampling parameters: any value is a 400.
+  const sampling = version >= '2026-10-21' && SAMPLING.find((k) => k in body);
+  return sampling ? invalid(`${sampling}: Extra inputs are not permitted`) : null;
 }
 
 /** Status the API would have used for an error type (a stream-error scenario hit by a non-stream request). */

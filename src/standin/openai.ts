@@ -1,5 +1,6 @@
 // OpenAI Chat Completions wire format: JSON bodies, SSE chunks and error bodies, field order as the API sends them.
-import { type ReplyPlan, randomId, type StandinUsage } from './scenario.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { isObj, type ReplyPlan, randomId, type StandinUsage } from './scenario.js';
 
 const FINGERPRINT = 'fp_5f2a3b9c1d';
 const DONE = 'data: [DONE]\n\n';
@@ -52,15 +53,14 @@ export function completionJson(plan: ReplyPlan, usage: OpenAIUsage | null): stri
       }
     : { role: 'assistant', content: plan.text, refusal: null, annotations: [] };
   const choice = { index: 0, message, logprobs: null, finish_reason: t ? 'tool_calls' : 'stop' };
-  const base = {
-    id: completionId(),
-    object: 'chat.completion',
-    created: now(),
-    model: plan.model,
-    choices: [choice],
-  };
+  const id = completionId();
+  const created = now();
   const tail = { service_tier: 'default', system_fingerprint: FINGERPRINT };
-  return JSON.stringify(usage ? { ...base, usage, ...tail } : { ...base, ...tail });
+  return JSON.stringify(
+    usage
+      ? { id, object: 'chat.completion', created, model: plan.model, choices: [choice], usage, ...tail }
+      : { id, object: 'chat.completion', created, model: plan.model, choices: [choice], ...tail },
+  );
 }
 
 /**
@@ -121,20 +121,54 @@ const TYPES: Record<number, [type: string, code: string | null, message: string]
   503: ['server_error', null, 'The server is overloaded or not ready yet.'],
 };
 
+export interface OpenAIErrorFields {
+  type?: string | undefined;
+  code?: string | null | undefined;
+  message?: string | undefined;
+  param?: string;
+}
+
 /** `{"error":{"message","type","param","code"}}`; unspecified fields default per status. */
-export function openaiError(
-  status: number,
-  o: {
-    type?: string | undefined;
-    code?: string | null | undefined;
-    message?: string | undefined;
-    param?: string;
-  } = {},
-): string {
+export function openaiError(status: number, o: OpenAIErrorFields = {}): string {
   const d = TYPES[status] ?? (status >= 500 ? TYPES[500]! : TYPES[400]!);
   const code = o.code === undefined ? d[1] : o.code;
   const error = { message: o.message ?? d[2], type: o.type ?? d[0], param: o.param ?? null, code };
   return JSON.stringify({ error });
+}
+
+export const BEARER = /^Bearer \S/;
+const NO_KEY =
+  "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
+const BAD_JSON =
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
+const missing = (param: string): OpenAIErrorFields => ({
+  message: `Missing required parameter: '${param}'.`,
+  param,
+  code: 'missing_required_parameter',
+});
+
+export interface ChatBody {
+  model: string;
+  messages: unknown[];
+  stream?: unknown;
+  stream_options?: unknown;
+}
+
+/** Auth and body checks in the API's order: the status and error to send, or null when the request is fine. */
+export function openaiReject(
+  h: IncomingHttpHeaders,
+  body: unknown,
+  bad: boolean,
+): [number, OpenAIErrorFields] | null {
+  if (!BEARER.test(h.authorization ?? '')) return [401, { message: NO_KEY, code: null }];
+  if (bad || !isObj(body)) return [400, { message: BAD_JSON, code: null }];
+  if (typeof body.model !== 'string' || body.model === '') return [400, missing('model')];
+  if (!Array.isArray(body.messages)) return [400, missing('messages')];
+  if (body.stream !== true && body.stream_options != null) {
+    const message = "The 'stream_options' parameter is only allowed when 'stream' is enabled.";
+    return [400, { message, param: 'stream_options', code: null }];
+  }
+  return null;
 }
 
 /** Mid-stream error as the API sends it: a data line carrying an `error` object, then the stream ends. */

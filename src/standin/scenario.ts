@@ -72,6 +72,9 @@ export function estimateInputTokens(messages: unknown, system?: unknown): number
   return Math.ceil((JSON.stringify(messages).length + sys) / 4);
 }
 
+export const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 const B62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export function randomId(prefix: string, len: number): string {
   let s = prefix;

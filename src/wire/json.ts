@@ -1,3 +1,5 @@
+import { GatewayError } from './errors.js';
+
 // Small readers for untrusted JSON from upstreams: never throw, never return NaN or negatives.
 export type Json = Record<string, unknown>;
 
@@ -19,4 +21,11 @@ export function tryParse(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A request body must be a JSON object; anything else is the caller's error. */
+export function parseJsonObject(raw: Buffer): Json {
+  const body = obj(tryParse(raw.toString('utf8')));
+  if (!body) throw new GatewayError('invalid_json', 'Request body must be a JSON object');
+  return body;
 }

@@ -66,20 +66,8 @@ export class SqliteStore implements Store {
   }
 
   async requests(q: RequestQuery): Promise<LedgerRow[]> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: Math.min(Math.max(q.limit ?? 100, 1), 1000) };
-    if (q.customer !== undefined) {
-      where.push('customer = @customer');
-      params.customer = q.customer;
-    }
-    if (q.from !== undefined) {
-      where.push('ts >= @from');
-      params.from = q.from;
-    }
-    if (q.to !== undefined) {
-      where.push('ts < @to');
-      params.to = q.to;
-    }
+    const { where, params } = filters(q);
+    params.limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     if (q.before !== undefined) {
       where.push('id < @before');
       params.before = q.before;
@@ -90,20 +78,7 @@ export class SqliteStore implements Store {
   }
 
   async usage(q: UsageQuery): Promise<UsageGroup[]> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (q.customer !== undefined) {
-      where.push('customer = @customer');
-      params.customer = q.customer;
-    }
-    if (q.from !== undefined) {
-      where.push('ts >= @from');
-      params.from = q.from;
-    }
-    if (q.to !== undefined) {
-      where.push('ts < @to');
-      params.to = q.to;
-    }
+    const { where, params } = filters(q);
     const key = GROUP_EXPR[q.by];
     const sql = `SELECT ${key} AS key, COUNT(*) AS requests, SUM(input_tokens) AS input,
         SUM(output_tokens) AS output, SUM(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write,
@@ -163,4 +138,23 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/** WHERE clauses shared by every ledger query: customer and [from, to) on the request time. */
+function filters(q: { customer?: string; from?: number; to?: number }) {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (q.customer !== undefined) {
+    where.push('customer = @customer');
+    params.customer = q.customer;
+  }
+  if (q.from !== undefined) {
+    where.push('ts >= @from');
+    params.from = q.from;
+  }
+  if (q.to !== undefined) {
+    where.push('ts < @to');
+    params.to = q.to;
+  }
+  return { where, params };
 }
