@@ -37,6 +37,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   const writer = new LedgerWriter(store, {
     maxBatchDelayMs: config.ledger.maxBatchDelayMs,
     onError: (e) => log('ledger write failed; retrying', { error: String(e) }),
+    onRejectedRow: (row, e) => log('ledger row rejected by the store', { row, error: String(e) }),
   });
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
   const deps: GatewayDeps = {

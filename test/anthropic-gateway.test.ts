@@ -16,7 +16,11 @@ describe('Anthropic Messages through Margin (official @anthropic-ai/sdk)', () =>
   beforeEach(() => h.standin.reset());
 
   test('JSON call with x-api-key auth: body untouched, row exact', async () => {
-    h.standin.enqueue({ kind: 'reply', text: 'Bonjour tout le monde', usage: { inputTokens: 900, outputTokens: 12 } });
+    h.standin.enqueue({
+      kind: 'reply',
+      text: 'Bonjour tout le monde',
+      usage: { inputTokens: 900, outputTokens: 12 },
+    });
     const msg = await h.anthropic.messages.create(base);
     const block = msg.content[0];
     assert.ok(block && block.type === 'text');
@@ -34,11 +38,19 @@ describe('Anthropic Messages through Margin (official @anthropic-ai/sdk)', () =>
   });
 
   test('cache writes (5m and 1h) and reads are each priced at their own rate, never double-charged', async () => {
-    const usage = { inputTokens: 40, cacheCreation5m: 3000, cacheCreation1h: 2000, cacheRead: 10_000, outputTokens: 200 };
+    const usage = {
+      inputTokens: 40,
+      cacheCreation5m: 3000,
+      cacheCreation1h: 2000,
+      cacheRead: 10_000,
+      outputTokens: 200,
+    };
     h.standin.enqueue({ kind: 'reply', usage });
     const msg = await h.anthropic.messages.create({
       ...base,
-      system: [{ type: 'text', text: 'Long shared context', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      system: [
+        { type: 'text', text: 'Long shared context', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      ],
     });
     assert.equal(msg.usage.cache_read_input_tokens, 10_000);
     const sent = h.standin.requests.at(-1)?.body as { system?: { cache_control?: unknown }[] } | undefined;
@@ -87,20 +99,35 @@ describe('Anthropic Messages through Margin (official @anthropic-ai/sdk)', () =>
     assert.equal(row.cacheReadTokens, 500);
     assert.equal(row.outputTokens, 3);
     assert.equal(row.estimated, false);
-    assert.equal(BigInt(row.costPico ?? -1), expectedPico('anthropic', MODEL, { input: 77, cacheRead: 500, output: 3 }));
+    assert.equal(
+      BigInt(row.costPico ?? -1),
+      expectedPico('anthropic', MODEL, { input: 77, cacheRead: 500, output: 3 }),
+    );
   });
 
   test('stream bytes are exactly what the upstream sent', async () => {
-    const scenario = { kind: 'reply' as const, text: 'exact bytes please', usage: { inputTokens: 5, outputTokens: 3 } };
+    const scenario = {
+      kind: 'reply' as const,
+      text: 'exact bytes please',
+      usage: { inputTokens: 5, outputTokens: 3 },
+    };
     const body = JSON.stringify({ ...base, stream: true });
     const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
     h.standin.enqueue(scenario);
     const direct = await (
-      await fetch(`${h.standin.url}/v1/messages`, { method: 'POST', headers: { ...headers, 'x-api-key': 'k' }, body })
+      await fetch(`${h.standin.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...headers, 'x-api-key': 'k' },
+        body,
+      })
     ).text();
     h.standin.enqueue(scenario);
     const via = await (
-      await fetch(`${h.gateway.url}/v1/messages`, { method: 'POST', headers: { ...headers, 'x-api-key': h.key }, body })
+      await fetch(`${h.gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...headers, 'x-api-key': h.key },
+        body,
+      })
     ).text();
     // Ids differ per call; everything else must match byte for byte.
     const norm = (s: string) => s.replace(/"(msg|toolu)_[A-Za-z0-9]+"/g, '"ID"');
@@ -108,9 +135,19 @@ describe('Anthropic Messages through Margin (official @anthropic-ai/sdk)', () =>
   });
 
   test('tool use and extended thinking, JSON and streamed', async () => {
-    const tools = [{ name: 'lookup', description: 'x', input_schema: { type: 'object' as const, properties: {} } }];
-    h.standin.enqueue({ kind: 'reply', thinking: 'Let me think.', toolCall: { name: 'lookup', arguments: { q: 'margin' } } });
-    const msg = await h.anthropic.messages.create({ ...base, tools, thinking: { type: 'enabled', budget_tokens: 1024 } });
+    const tools = [
+      { name: 'lookup', description: 'x', input_schema: { type: 'object' as const, properties: {} } },
+    ];
+    h.standin.enqueue({
+      kind: 'reply',
+      thinking: 'Let me think.',
+      toolCall: { name: 'lookup', arguments: { q: 'margin' } },
+    });
+    const msg = await h.anthropic.messages.create({
+      ...base,
+      tools,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+    });
     assert.equal(msg.stop_reason, 'tool_use');
     const tool = msg.content.find((b) => b.type === 'tool_use');
     assert.ok(tool && tool.type === 'tool_use');
@@ -119,7 +156,11 @@ describe('Anthropic Messages through Margin (official @anthropic-ai/sdk)', () =>
     const sent = h.standin.requests.at(-1)?.body as { thinking?: unknown } | undefined;
     assert.deepEqual(sent?.thinking, { type: 'enabled', budget_tokens: 1024 });
 
-    h.standin.enqueue({ kind: 'reply', thinking: 'Hmm.', toolCall: { name: 'lookup', arguments: { q: 'stream' } } });
+    h.standin.enqueue({
+      kind: 'reply',
+      thinking: 'Hmm.',
+      toolCall: { name: 'lookup', arguments: { q: 'stream' } },
+    });
     const final = await h.anthropic.messages.stream({ ...base, tools }).finalMessage();
     const streamedTool = final.content.find((b) => b.type === 'tool_use');
     assert.ok(streamedTool && streamedTool.type === 'tool_use');
@@ -184,7 +225,12 @@ describe('Anthropic Messages through Margin (official @anthropic-ai/sdk)', () =>
   });
 
   test('mid-stream error event passes through and the SDK raises', async () => {
-    h.standin.enqueue({ kind: 'stream-error', afterEvents: 3, type: 'overloaded_error', message: 'Overloaded' });
+    h.standin.enqueue({
+      kind: 'stream-error',
+      afterEvents: 3,
+      type: 'overloaded_error',
+      message: 'Overloaded',
+    });
     await assert.rejects(h.anthropic.messages.stream(base).finalMessage(), /Overloaded/);
     const row = await h.lastRow();
     assert.equal(row.errorCode, 'overloaded_error');

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 // One schema for the config file; environment variables fill in the same shape (see load.ts).
-const url = z.string().url({ message: 'must be an absolute http(s) URL' });
+const url = z.string().refine((v) => /^https?:\/\/[^/]/.test(v) && URL.canParse(v), {
+  message: 'must be an absolute http(s) URL',
+});
 
 export const providerSchema = z
   .object({

@@ -3,7 +3,11 @@ import type { LedgerRow, LedgerStore } from './types.js';
 interface Pending {
   row: LedgerRow;
   done: () => void;
+  failures: number;
 }
+
+/** A row the store refused this many times on its own is set aside (logged whole) so it cannot block others. */
+const MAX_ROW_FAILURES = 5;
 
 /**
  * Group commit: rows recorded in the same event-loop turn are written in one transaction, and each caller's
@@ -18,20 +22,27 @@ export class LedgerWriter {
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly opts: { maxBatchDelayMs?: number; onError?: (e: unknown) => void } = {},
+    private readonly opts: {
+      maxBatchDelayMs?: number;
+      onError?: (e: unknown) => void;
+      onRejectedRow?: (row: LedgerRow, e: unknown) => void;
+    } = {},
   ) {}
 
   record(row: LedgerRow): Promise<void> {
     return new Promise<void>((done) => {
-      this.queue.push({ row, done });
+      this.queue.push({ row, done, failures: 0 });
       this.schedule();
     });
   }
 
-  /** Waits until every row recorded so far is committed. */
-  async drain(maxAttempts = 100): Promise<void> {
-    for (let i = 0; i < maxAttempts && (this.queue.length > 0 || this.flushing); i++) {
+  /** Waits until every row recorded so far is committed; rejects if the store stays down past the deadline. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.queue.length > 0 || this.flushing) {
+      if (Date.now() > until) throw new Error(`ledger: ${this.queue.length} row(s) not committed`);
       if (this.flushing) await this.flushing;
+      else if (this.failures > 0) await new Promise((r) => setTimeout(r, 20));
       else await this.flush();
     }
   }
@@ -43,7 +54,7 @@ export class LedgerWriter {
       this.scheduled = false;
       void this.flush();
     };
-    if (delayMs > 0) setTimeout(run, delayMs).unref();
+    if (delayMs > 0) setTimeout(run, delayMs);
     else setImmediate(run);
   }
 
@@ -52,24 +63,35 @@ export class LedgerWriter {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    this.flushing = this.store
-      .append(batch.map((p) => p.row))
-      .then(() => {
-        this.failures = 0;
-        for (const p of batch) p.done();
-      })
-      .catch((e: unknown) => {
-        // Keep the rows (ids make the retry idempotent) and try again with backoff; callers keep waiting.
-        this.failures++;
-        this.opts.onError?.(e);
-        this.queue = batch.concat(this.queue);
-        this.scheduled = false;
-        this.schedule(Math.min(2000, 20 * 2 ** this.failures));
-      })
-      .finally(() => {
-        this.flushing = undefined;
-        if (this.queue.length > 0) this.schedule();
-      });
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0)
+        this.schedule(this.failures > 0 ? Math.min(2000, 20 * 2 ** this.failures) : undefined);
+    });
     return this.flushing;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    // A batch that already failed twice is retried row by row, so one bad row cannot hold back the rest.
+    const groups = batch.some((p) => p.failures >= 2) ? batch.map((p) => [p]) : [batch];
+    const retry: Pending[] = [];
+    for (const group of groups) {
+      try {
+        await this.store.append(group.map((p) => p.row));
+        for (const p of group) p.done();
+      } catch (e) {
+        this.opts.onError?.(e);
+        for (const p of group) {
+          p.failures++;
+          if (p.failures >= MAX_ROW_FAILURES) {
+            this.opts.onRejectedRow?.(p.row, e);
+            p.done();
+          } else retry.push(p);
+        }
+      }
+    }
+    // Failed rows go back to the front with backoff; request ids make re-sending a committed row harmless.
+    this.failures = retry.length > 0 ? this.failures + 1 : 0;
+    this.queue = retry.concat(this.queue);
   }
 }

@@ -18,7 +18,11 @@ export function price(catalog: PriceCatalog, ctx: CallContext, usage: Usage, ser
   const quote =
     (served ? catalog.quote(provider, served, ctx.startedAt) : undefined) ??
     catalog.quote(provider, ctx.target.model, ctx.startedAt);
-  return quote ? { costPico: costPico(usage, quote), unpriced: false } : { costPico: null, unpriced: true };
+  const cost = quote ? costPico(usage, quote) : Number.NaN;
+  // Beyond 2^53 pico-USD (~$9,007 for one call) an integer is no longer exact: show it unpriced, not wrong.
+  return Number.isSafeInteger(cost)
+    ? { costPico: cost, unpriced: false }
+    : { costPico: null, unpriced: true };
 }
 
 export function meterReported(

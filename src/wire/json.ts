@@ -7,8 +7,11 @@ export function obj(v: unknown): Json | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 }
 
+/** Largest token count accepted from an upstream; beyond it a number is garbage, not usage. */
+export const MAX_TOKENS = 1_000_000_000;
+
 export function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), MAX_TOKENS) : 0;
 }
 
 export function str(v: unknown): string | undefined {

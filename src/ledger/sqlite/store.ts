@@ -52,12 +52,16 @@ export class SqliteStore implements Store {
   }
 
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] as string);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    // IMMEDIATE takes the write lock first, so two processes opening a fresh file cannot both migrate.
+    for (let v = 0; v < MIGRATIONS.length; v++) {
+      this.db
+        .transaction(() => {
+          const current = this.db.pragma('user_version', { simple: true }) as number;
+          if (current > v) return;
+          this.db.exec(MIGRATIONS[v] as string);
+          this.db.pragma(`user_version = ${v + 1}`);
+        })
+        .immediate();
     }
   }
 
