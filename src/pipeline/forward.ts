@@ -10,7 +10,6 @@ import { upstreamHeaders } from './headers.js';
 export async function forward(
   dispatcher: Dispatcher,
   ctx: CallContext,
-  signal: AbortSignal,
   path: string = ctx.protocol.generatePath,
 ): Promise<Dispatcher.ResponseData> {
   const { provider, model } = ctx.target;
@@ -23,7 +22,6 @@ export async function forward(
       headers,
       body: prepared ? JSON.stringify(prepared.body) : ctx.rawBody,
       dispatcher,
-      signal,
       headersTimeout: provider.timeoutMs,
       bodyTimeout: provider.timeoutMs,
     });

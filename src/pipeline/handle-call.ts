@@ -49,11 +49,9 @@ export async function handleCall(
       target,
       injectedUsage: false,
     };
-    const abort = new AbortController();
-    const upstream = await forward(deps.dispatcher, ctx, abort.signal);
+    const upstream = await forward(deps.dispatcher, ctx);
     const isSse = String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
-    if (stream && isSse && upstream.statusCode < 400)
-      await relayStream(deps, ctx, upstream, res, () => abort.abort());
+    if (stream && isSse && upstream.statusCode < 400) await relayStream(deps, ctx, upstream, res);
     else await relayJson(deps, ctx, upstream, res);
   } catch (e) {
     const err = e instanceof GatewayError ? e : new GatewayError('internal_error', 'Internal gateway error');

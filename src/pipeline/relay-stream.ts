@@ -19,7 +19,6 @@ export async function relayStream(
   ctx: CallContext,
   upstream: Dispatcher.ResponseData,
   res: ServerResponse,
-  abortUpstream: () => void,
 ): Promise<void> {
   const headers = downstreamHeaders(upstream.headers);
   headers['x-margin-request-id'] = ctx.id;
@@ -37,7 +36,8 @@ export async function relayStream(
   const onClose = () => {
     if (!res.writableFinished) {
       clientGone = true;
-      abortUpstream();
+      // Stop the generation upstream too: closing its body closes that connection.
+      upstream.body.destroy();
     }
   };
   res.on('close', onClose);

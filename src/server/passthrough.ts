@@ -42,7 +42,7 @@ export async function passthrough(
       target,
       injectedUsage: false,
     };
-    const upstream = await forward(deps.dispatcher, ctx, new AbortController().signal, path);
+    const upstream = await forward(deps.dispatcher, ctx, path);
     const bytes = Buffer.from(await upstream.body.arrayBuffer());
     res.writeHead(upstream.statusCode, { ...downstreamHeaders(upstream.headers), 'x-margin-request-id': id });
     res.end(bytes);

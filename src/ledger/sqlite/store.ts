@@ -13,6 +13,8 @@ import type {
 import { MIGRATIONS } from './migrations.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb, toRequestParams } from './rows.js';
 
+const KEY_RECHECK_MS = 50;
+
 const GROUP_EXPR: Record<UsageDimension, string> = {
   customer: 'customer',
   feature: 'feature',
@@ -30,6 +32,11 @@ export class SqliteStore implements Store {
   private readonly insertRequest: Database.Statement;
   private readonly insertMany: (rows: readonly LedgerRow[]) => void;
   private readonly findByHash: Database.Statement;
+  private readonly dataVersion: Database.Statement;
+  /** Key lookups are on every request; cached until any connection commits a change (see findKeyByHash). */
+  private readonly keyCache = new Map<string, VirtualKeyRecord | undefined>();
+  private seenVersion = -1;
+  private checkedAt = 0;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -45,6 +52,7 @@ export class SqliteStore implements Store {
          @errorCode, @latencyMs, @ttftMs, @streamed)`,
     );
     this.findByHash = this.db.prepare('SELECT * FROM virtual_keys WHERE hash = ?');
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     // INSERT OR IGNORE on the request id makes a retried batch idempotent: no row is counted twice.
     this.insertMany = this.db.transaction((rows: readonly LedgerRow[]) => {
       for (const r of rows) this.insertRequest.run(toRequestParams(r));
@@ -113,11 +121,28 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(k.id, k.hash, k.prefix, k.kind, k.customer, k.name, k.createdAt, k.revokedAt);
+    this.keyCache.clear();
   }
 
   async findKeyByHash(hash: string): Promise<VirtualKeyRecord | undefined> {
+    // data_version moves when another connection (a `margin keys` CLI, another replica) commits. Reading
+    // it costs a file-lock round trip, so it is read at most every KEY_RECHECK_MS: a revocation made
+    // elsewhere is seen within that time; this connection's own key writes clear the cache at once.
+    const now = performance.now();
+    if (now - this.checkedAt >= KEY_RECHECK_MS) {
+      this.checkedAt = now;
+      const version = this.dataVersion.get() as number;
+      if (version !== this.seenVersion) {
+        this.keyCache.clear();
+        this.seenVersion = version;
+      }
+    }
+    if (this.keyCache.has(hash)) return this.keyCache.get(hash);
     const row = this.findByHash.get(hash) as KeyRowDb | undefined;
-    return row ? fromKeyRow(row) : undefined;
+    const rec = row ? fromKeyRow(row) : undefined;
+    if (this.keyCache.size >= 10_000) this.keyCache.clear(); // bounded: unknown keys are cached too
+    this.keyCache.set(hash, rec);
+    return rec;
   }
 
   async listKeys(opts: { customer?: string; includeRevoked?: boolean } = {}): Promise<VirtualKeyRecord[]> {
@@ -136,6 +161,7 @@ export class SqliteStore implements Store {
         `UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR prefix = ? RETURNING *`,
       )
       .get(at, idOrPrefix, idOrPrefix) as KeyRowDb | undefined;
+    this.keyCache.clear();
     return row ? fromKeyRow(row) : undefined;
   }
 

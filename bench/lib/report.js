@@ -1,0 +1,363 @@
+// Markdown rendering of a benchmark run (bench/results/latest.md). Column meanings: bench/README.md.
+
+const LABELS = {
+  direct: 'direct (stand-in)',
+  bare: 'bare Node proxy',
+  margin: 'Margin (metering on)',
+  portkey: 'Portkey gateway 1.15.2',
+};
+
+/** Issue targets for Margin. */
+export const GOALS = {
+  vsPortkey: 5, // Margin req/s >= 5x Portkey req/s
+  vsBare: 0.7, // Margin req/s >= 70% of the bare proxy, metering on
+  addedP99At1k: 1, // ms added to p99 at 1,000 req/s (vs direct)
+  addedTtfb: 0.5, // ms added to a stream's first byte (median, vs direct)
+};
+
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+
+export function ms(v) {
+  if (!isNum(v)) return '–';
+  const a = Math.abs(v);
+  return a < 10 ? v.toFixed(3) : a < 100 ? v.toFixed(2) : v.toFixed(1);
+}
+const signedMs = (v) => (isNum(v) ? `${v >= 0 ? '+' : ''}${ms(v)}` : '–');
+const int = (v) => (isNum(v) ? Math.round(v).toLocaleString('en-US') : '–');
+const mib = (bytes) => (isNum(bytes) ? (bytes / 2 ** 20).toFixed(1) : '–');
+const pct = (v) => (isNum(v) ? `${v.toFixed(0)}%` : '–');
+const diff = (a, b) => (isNum(a) && isNum(b) ? a - b : null);
+const ratio = (a, b) => (isNum(a) && isNum(b) && b > 0 ? a / b : null);
+
+function table(header, rows) {
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+  ];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Derived comparisons, also stored in the JSON. */
+export function derive(results) {
+  const t = results.targets;
+  const d = t.direct;
+  const get = (name, f) => (t[name]?.ok ? f(t[name]) : null);
+  const rps = (name) => get(name, (x) => x.throughput.rps);
+  const rateP99 = (name) => get(name, (x) => x.fixedRate?.latency.p99);
+  const alignedP99 = (name) => get(name, (x) => x.fixedRateAligned?.latency.p99);
+  const rateP50 = (name) => get(name, (x) => x.fixedRate?.latency.p50);
+  const ttfb = (name, p) => get(name, (x) => x.ttfb.ttfb[p]);
+  const dOk = d?.ok;
+  return {
+    marginVsPortkeyRps: ratio(rps('margin'), rps('portkey')),
+    marginVsBareRps: ratio(rps('margin'), rps('bare')),
+    bareVsDirectRps: ratio(rps('bare'), rps('direct')),
+    marginAddedP99At1k: dOk ? diff(rateP99('margin'), rateP99('direct')) : null,
+    marginAddedP50At1k: dOk ? diff(rateP50('margin'), rateP50('direct')) : null,
+    bareAddedP99At1k: dOk ? diff(rateP99('bare'), rateP99('direct')) : null,
+    marginAddedP99At1kAligned: dOk ? diff(alignedP99('margin'), alignedP99('direct')) : null,
+    bareAddedP99At1kAligned: dOk ? diff(alignedP99('bare'), alignedP99('direct')) : null,
+    marginAddedTtfbP50: dOk ? diff(ttfb('margin', 'p50'), ttfb('direct', 'p50')) : null,
+    marginAddedTtfbP99: dOk ? diff(ttfb('margin', 'p99'), ttfb('direct', 'p99')) : null,
+    portkeyAddedTtfbP50: dOk ? diff(ttfb('portkey', 'p50'), ttfb('direct', 'p50')) : null,
+    portkeyAddedTtfbP99: dOk ? diff(ttfb('portkey', 'p99'), ttfb('direct', 'p99')) : null,
+    bareAddedTtfbP50: dOk ? diff(ttfb('bare', 'p50'), ttfb('direct', 'p50')) : null,
+    marginOverBareTtfbP50: diff(ttfb('margin', 'p50'), ttfb('bare', 'p50')),
+    marginOverBareP99At1k: diff(rateP99('margin'), rateP99('bare')),
+  };
+}
+
+export function renderMarkdown(results) {
+  const { machine: m, options: o } = results;
+  const t = results.targets;
+  const names = Object.keys(t);
+  const d = t.direct?.ok ? t.direct : null;
+  const derived = derive(results);
+  results.derived = derived;
+  const out = [];
+
+  out.push('# Margin gateway benchmark', '');
+  out.push(
+    `Run ${m.date} · Margin \`${m.margin ?? 'unknown rev'}\` · ${Math.round(results.wallSec ?? 0)} s wall clock`,
+    '',
+    `**Machine:** nproc=${m.nproc} (${m.cpuModel}), ${m.memTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}. ` +
+      `Load generator (autocannon ${m.autocannon}, in the orchestrator process), stand-in upstream and the target ` +
+      `each run in their own process and share these ${m.nproc} cores; everything is on 127.0.0.1. ` +
+      `Load average (1/5/15 min) at start ${m.loadavgAtStart?.join(' / ')}, at end ${m.loadavgAtEnd?.join(' / ')} ` +
+      '(anything else running on the machine shows up here and as noise in the tails).',
+    '',
+    `**Workload:** \`POST /v1/chat/completions\`, \`model: gpt-4o-mini\`, ${JSON.stringify(o.chatBody).length}-byte ` +
+      `JSON body, stand-in \`${o.standin}\`. Portkey ${m.portkey} (hono ${m.hono}, @hono/node-server ` +
+      `${m.honoNodeServer}) with \`x-portkey-provider: openai\` and \`x-portkey-custom-host: http://127.0.0.1:<stand-in>/v1\`. ` +
+      `Each target: verified against the stand-in's own answers, warmed up, then measured.`,
+    '',
+  );
+
+  // Throughput
+  out.push(
+    `## Throughput (closed loop: ${o.connections} connections × ${o.durationSec} s, after ${o.warmupSec} s warm-up)`,
+    '',
+  );
+  out.push(
+    table(
+      [
+        'Target',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'added p50 ms',
+        'added p99 ms',
+        'target CPU',
+        'CPU µs/req',
+        'non-2xx / errors',
+      ],
+      names.map((n) => {
+        const x = t[n];
+        if (!x.ok) return [LABELS[n], `failed: ${oneLine(x.error)}`, '', '', '', '', '', '', ''];
+        const l = x.throughput.latency;
+        const isDirect = n === 'direct';
+        return [
+          LABELS[n],
+          int(x.throughput.rps),
+          ms(l.p50),
+          ms(l.p99),
+          isDirect ? '—' : signedMs(diff(l.p50, d?.throughput.latency.p50)),
+          isDirect ? '—' : signedMs(diff(l.p99, d?.throughput.latency.p99)),
+          pct(x.throughput.targetCpuPct),
+          int(x.throughput.targetCpuUsPerReq),
+          `${x.throughput.non2xx} / ${x.throughput.errors + x.throughput.timeouts}`,
+        ];
+      }),
+    ),
+    '',
+  );
+
+  // Fixed rate
+  const rateTable = (key, title) => {
+    const rateNames = names.filter((n) => t[n].ok && t[n][key]);
+    if (!rateNames.length) return;
+    out.push(title, '');
+    out.push(
+      table(
+        [
+          'Target',
+          'achieved req/s',
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'added p50 ms',
+          'added p99 ms',
+          'non-2xx / errors',
+        ],
+        rateNames.map((n) => {
+          const f = t[n][key];
+          const base = d?.[key]?.latency;
+          const isDirect = n === 'direct';
+          return [
+            LABELS[n],
+            int(f.rps),
+            ms(f.latency.p50),
+            ms(f.latency.p90),
+            ms(f.latency.p99),
+            isDirect ? '—' : signedMs(diff(f.latency.p50, base?.p50)),
+            isDirect ? '—' : signedMs(diff(f.latency.p99, base?.p99)),
+            `${f.non2xx} / ${f.errors + f.timeouts}`,
+          ];
+        }),
+      ),
+      '',
+    );
+  };
+  rateTable(
+    'fixedRate',
+    `## Fixed rate ${int(o.rate)} req/s — ${o.rateConnections} staggered connections × ${o.rateDurationSec} s ` +
+      `(${o.rateConnections} autocannon instances, 1 connection each, \`overallRate\` ${int(o.rate / o.rateConnections)}, started ${Math.round(1000 / o.rateConnections)} ms apart)`,
+  );
+  rateTable(
+    'fixedRateAligned',
+    `## Fixed rate ${int(o.rate)} req/s — ${o.rateConnections} aligned connections × ${o.rateDurationSec} s ` +
+      `(one autocannon instance, \`connections: ${o.rateConnections}, overallRate: ${o.rate}\`; harsher, see notes)`,
+  );
+
+  // TTFB
+  out.push(
+    `## Streaming time to first byte (\`stream: true\`, ${o.ttfbCount} sequential requests after ${o.ttfbWarmup} warm-up)`,
+    '',
+  );
+  out.push(
+    table(
+      [
+        'Target',
+        'TTFB p50 ms',
+        'TTFB p99 ms',
+        'added p50 ms',
+        'added p99 ms',
+        'whole stream p50 ms',
+        'samples',
+      ],
+      names
+        .filter((n) => t[n].ok)
+        .map((n) => {
+          const x = t[n].ttfb;
+          const isDirect = n === 'direct';
+          return [
+            LABELS[n],
+            ms(x.ttfb.p50),
+            ms(x.ttfb.p99),
+            isDirect ? '—' : signedMs(diff(x.ttfb.p50, d?.ttfb.ttfb.p50)),
+            isDirect ? '—' : signedMs(diff(x.ttfb.p99, d?.ttfb.ttfb.p99)),
+            ms(x.streamTotal.p50),
+            String(x.ttfb.n),
+          ];
+        }),
+    ),
+    '',
+  );
+
+  // Memory
+  out.push('## Memory of the target process (/proc/<pid>/status)', '');
+  out.push(
+    table(
+      ['Target', 'pid', 'listens on', 'RSS idle MiB', 'peak RSS (VmHWM) MiB', 'RSS after run MiB'],
+      names
+        .filter((n) => t[n].ok)
+        .map((n) => {
+          const x = t[n];
+          return [
+            LABELS[n],
+            String(x.pid),
+            (x.listen ?? []).join(', ') || '?',
+            mib(x.memIdle?.rss),
+            mib(x.memAfter?.hwm),
+            mib(x.memAfter?.rss),
+          ];
+        }),
+    ),
+    '',
+  );
+
+  // Goals
+  const goal = (v, ok) => (v === null ? '–' : ok ? 'yes' : '**no**');
+  out.push('## Margin vs. the issue targets (baselines from this same run)', '');
+  out.push(
+    table(
+      ['Metric', 'Measured', 'Target', 'Met'],
+      [
+        [
+          'Margin req/s ÷ Portkey req/s',
+          isNum(derived.marginVsPortkeyRps) ? `${derived.marginVsPortkeyRps.toFixed(2)}×` : '–',
+          `≥ ${GOALS.vsPortkey}×`,
+          goal(derived.marginVsPortkeyRps, derived.marginVsPortkeyRps >= GOALS.vsPortkey),
+        ],
+        [
+          'Margin req/s ÷ bare proxy req/s (metering on)',
+          isNum(derived.marginVsBareRps) ? `${(derived.marginVsBareRps * 100).toFixed(0)}%` : '–',
+          `≥ ${GOALS.vsBare * 100}%`,
+          goal(derived.marginVsBareRps, derived.marginVsBareRps >= GOALS.vsBare),
+        ],
+        [
+          `Margin added p99 at ${int(o.rate)} req/s, staggered connections (vs direct)`,
+          `${signedMs(derived.marginAddedP99At1k)} ms`,
+          `≤ ${GOALS.addedP99At1k} ms`,
+          goal(derived.marginAddedP99At1k, derived.marginAddedP99At1k <= GOALS.addedP99At1k),
+        ],
+        [
+          `Margin added p99 at ${int(o.rate)} req/s, aligned connections (vs direct)`,
+          `${signedMs(derived.marginAddedP99At1kAligned)} ms`,
+          '—',
+          '',
+        ],
+        [
+          'Margin added streaming TTFB, median (vs direct)',
+          `${signedMs(derived.marginAddedTtfbP50)} ms`,
+          `≤ ${GOALS.addedTtfb} ms`,
+          goal(derived.marginAddedTtfbP50, derived.marginAddedTtfbP50 <= GOALS.addedTtfb),
+        ],
+        [
+          'Margin added streaming TTFB, p99 (vs direct)',
+          `${signedMs(derived.marginAddedTtfbP99)} ms`,
+          '—',
+          '',
+        ],
+        [
+          'Portkey added streaming TTFB, median / p99 (vs direct)',
+          `${signedMs(derived.portkeyAddedTtfbP50)} / ${signedMs(derived.portkeyAddedTtfbP99)} ms`,
+          '—',
+          '',
+        ],
+        [
+          `Bare proxy added p99 at ${int(o.rate)} req/s, staggered / aligned (floor for any Node proxy)`,
+          `${signedMs(derived.bareAddedP99At1k)} / ${signedMs(derived.bareAddedP99At1kAligned)} ms`,
+          '—',
+          '',
+        ],
+        [
+          'Bare proxy added streaming TTFB, median (vs direct)',
+          `${signedMs(derived.bareAddedTtfbP50)} ms`,
+          '—',
+          '',
+        ],
+        [
+          `Margin minus bare proxy: p99 at ${int(o.rate)} req/s staggered / TTFB median`,
+          `${signedMs(derived.marginOverBareP99At1k)} / ${signedMs(derived.marginOverBareTtfbP50)} ms`,
+          '—',
+          '',
+        ],
+        [
+          'Bare proxy req/s ÷ direct req/s',
+          isNum(derived.bareVsDirectRps) ? `${(derived.bareVsDirectRps * 100).toFixed(0)}%` : '–',
+          '—',
+          '',
+        ],
+      ],
+    ),
+    '',
+  );
+
+  // Notes
+  const notes = [];
+  for (const n of names) {
+    for (const note of t[n].notes ?? []) notes.push(`${LABELS[n]}: ${note}`);
+    if (!t[n].ok) notes.push(`${LABELS[n]}: **failed** — ${oneLine(t[n].error)}`);
+    const mt = t[n].metering;
+    if (mt?.error) notes.push(`${LABELS[n]}: could not read the ledger after the run: ${oneLine(mt.error)}`);
+    else if (mt) {
+      const extra = mt.metered - mt.served2xx;
+      const verdict =
+        extra === 0
+          ? 'all metered'
+          : extra > 0
+            ? `all metered; the ${int(extra)} extra were in flight when a load phase stopped counting`
+            : `**${int(-extra)} not in the ledger**`;
+      notes.push(
+        `${LABELS[n]}: metering check — the ledger (\`margin usage\`) holds ${int(mt.metered)} requests; Margin ` +
+          `answered ${int(mt.served2xx)} with 2xx during the run (${verdict}).`,
+      );
+    }
+  }
+  if (t.portkey?.ok) {
+    notes.push(
+      'Portkey gateway: `start-server.js` calls `serve({ fetch, port })` with no hostname, so on its own it listens on ' +
+        'all interfaces (`::`); the bench preloads `bench/lib/loopback-only.js` so it binds 127.0.0.1 (see "listens on").',
+      'Portkey gateway: it holds back the first streamed chunk by design (~25 ms); that is included in its TTFB above, not subtracted.',
+    );
+  }
+  notes.push(
+    "Fixed-rate runs: autocannon's `overallRate` gives each connection a per-second quota that it sends " +
+      'back-to-back whenever its own 1 s timer ticks. In the "aligned" run all connections tick together, so each ' +
+      'second starts with a burst at full concurrency and latency there measures queueing in that burst more than ' +
+      'the proxy; the "staggered" run (the one compared with the ≤ 1 ms target) spreads the connections\' ticks evenly ' +
+      'over the second.',
+    "Latency percentiles are exact over every 2xx response (from autocannon's per-response timings, float ms), " +
+      "not autocannon's 1 ms-resolution histogram.",
+  );
+  out.push('## Notes', '', ...notes.map((s) => `- ${s}`), '');
+  return `${out.join('\n')}\n`;
+}
+
+function oneLine(s) {
+  return String(s ?? '')
+    .split('\n')[0]
+    .slice(0, 160);
+}

@@ -1,0 +1,500 @@
+#!/usr/bin/env node
+// Margin benchmark orchestrator (`npm run bench` = build, then this file).
+//
+// One run, one load tool (autocannon), one local stand-in LLM upstream, four targets:
+//   direct  – the stand-in itself
+//   bare    – bench/bare-proxy.js, a node:http pipe-through proxy (the "proxy overhead" baseline)
+//   margin  – `margin serve` with metering on
+//   portkey – @portkey-ai/gateway 1.15.2 (headless), pointed at the stand-in via x-portkey-custom-host
+// Every target runs in its own child process; all of them are killed at the end, also on error.
+// See bench/README.md for the meaning of every column.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureTtfb, post, runLoad, runStaggeredRate } from './lib/load.js';
+import {
+  freePort,
+  killAllSync,
+  listenAddresses,
+  procStats,
+  startNode,
+  stop,
+  stopAll,
+  waitForHttp,
+} from './lib/proc.js';
+import { renderMarkdown } from './lib/report.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+
+// ---------------------------------------------------------------- options
+const argv = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const m = a.match(/^--([^=]+)(?:=(.*))?$/);
+    return m ? [m[1], m[2] ?? 'true'] : [a, 'true'];
+  }),
+);
+const quick = argv.quick === 'true';
+const num = (key, dflt, quickDflt) => Number(argv[key] ?? (quick ? quickDflt : dflt));
+const opt = {
+  connections: num('connections', 50, 50),
+  durationSec: num('duration', 15, 3),
+  warmupSec: num('warmup', 3, 1),
+  rate: num('rate', 1000, 1000),
+  rateDurationSec: num('rate-duration', 10, 3),
+  alignedRate: argv['no-aligned-rate'] !== 'true',
+  rateConnections: num('rate-connections', 10, 10),
+  ttfbCount: num('ttfb-requests', 200, 40),
+  ttfbWarmup: num('ttfb-warmup', 20, 5),
+  ttfbMaxSec: num('ttfb-max-seconds', 30, 10),
+  watchdogSec: num('watchdog', 600, 300),
+  only: (argv.only ?? 'direct,bare,margin,portkey').split(',').map((s) => s.trim()),
+  out: path.resolve(root, argv.out ?? 'bench/results'),
+};
+const standinScript = path.resolve(root, process.env.BENCH_STANDIN ?? 'dist/standin/main.js');
+const marginCli = path.resolve(root, 'dist/cli/main.js');
+const portkeyServer = path.resolve(root, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+const RATE_TARGETS = new Set(['direct', 'bare', 'margin']);
+const UPSTREAM_KEY = 'sk-standin';
+const CHAT_PATH = '/v1/chat/completions';
+
+const chatBody = {
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a concise assistant for a software engineering team.' },
+    { role: 'user', content: 'In two sentences, why should every pull request include unit tests?' },
+  ],
+  temperature: 0.2,
+  max_tokens: 128,
+};
+const JSON_BODY = JSON.stringify(chatBody);
+const STREAM_BODY = JSON.stringify({ ...chatBody, stream: true, stream_options: { include_usage: true } });
+
+// ---------------------------------------------------------------- safety nets
+let cleanedUp = false;
+process.on('exit', () => {
+  if (!cleanedUp) killAllSync();
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    console.error(`\nbench: ${sig}, stopping targets`);
+    killAllSync();
+    process.exit(130);
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error(`bench: watchdog fired after ${opt.watchdogSec} s, killing targets`);
+  killAllSync();
+  process.exit(3);
+}, opt.watchdogSec * 1000);
+watchdog.unref();
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+const log = (msg) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+// ---------------------------------------------------------------- helpers
+function parseSse(text) {
+  const events = [];
+  for (const block of text.split(/\n\n/)) {
+    for (const line of block.split('\n')) {
+      if (line.startsWith('data:')) events.push(line.slice(5).trim());
+    }
+  }
+  let content = '';
+  let usage = null;
+  for (const e of events) {
+    if (e === '[DONE]') continue;
+    try {
+      const j = JSON.parse(e);
+      for (const c of j.choices ?? []) content += c.delta?.content ?? '';
+      if (j.usage) usage = j.usage;
+    } catch {}
+  }
+  return { events: events.length, done: events.includes('[DONE]'), content, usage };
+}
+
+async function probe(port, headers) {
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    const json = await post(agent, port, CHAT_PATH, headers, JSON_BODY);
+    const stream = await post(agent, port, CHAT_PATH, headers, STREAM_BODY);
+    let parsed = null;
+    try {
+      parsed = JSON.parse(json.body);
+    } catch {}
+    return {
+      json: {
+        status: json.status,
+        contentType: json.headers['content-type'],
+        id: parsed?.id ?? null,
+        model: parsed?.model ?? null,
+        content: parsed?.choices?.[0]?.message?.content ?? null,
+        usage: parsed?.usage ?? null,
+        bodyHead: json.body.slice(0, 300),
+      },
+      stream: {
+        status: stream.status,
+        contentType: stream.headers['content-type'],
+        ttfbMs: stream.ttfbMs,
+        totalMs: stream.totalMs,
+        ...parseSse(stream.body),
+        bodyHead: stream.body.slice(0, 300),
+      },
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+function verify(name, got, ref) {
+  const problems = [];
+  if (got.json.status !== 200) problems.push(`JSON status ${got.json.status}: ${got.json.bodyHead}`);
+  else if (ref && got.json.content !== ref.json.content)
+    problems.push(`JSON content differs from the stand-in's: ${JSON.stringify(got.json.content)}`);
+  if (got.stream.status !== 200) problems.push(`stream status ${got.stream.status}: ${got.stream.bodyHead}`);
+  else {
+    if (!String(got.stream.contentType).includes('text/event-stream'))
+      problems.push(`stream content-type ${got.stream.contentType}`);
+    if (got.stream.events < 2) problems.push(`only ${got.stream.events} SSE events`);
+    if (!got.stream.done) problems.push('stream has no [DONE]');
+    if (ref && got.stream.content !== ref.stream.content)
+      problems.push(`streamed content differs from the stand-in's: ${JSON.stringify(got.stream.content)}`);
+  }
+  if (problems.length) throw new Error(`${name} verification failed:\n  ${problems.join('\n  ')}`);
+}
+
+function memSnapshot(pid) {
+  try {
+    return procStats(pid);
+  } catch {
+    return null;
+  }
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+function gitRev() {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${rev}+dirty` : rev;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- targets
+async function startStandin() {
+  if (!existsSync(standinScript)) {
+    throw new Error(`stand-in not found at ${standinScript} (run \`npm run build\` first)`);
+  }
+  const port = await freePort();
+  const h = await startNode('standin', [standinScript, '--port', String(port), '--host', '127.0.0.1'], {
+    ready: /standin listening on http:\/\//,
+  });
+  h.port = port;
+  return h;
+}
+
+async function startTarget(name, standin, tmp) {
+  const upstreamHeaders = { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_KEY}` };
+  if (name === 'direct') {
+    return { handle: standin, port: standin.port, headers: upstreamHeaders, owned: false };
+  }
+  const port = await freePort();
+  if (name === 'bare') {
+    const handle = await startNode(
+      'bare-proxy',
+      [
+        path.join(here, 'bare-proxy.js'),
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--upstream',
+        `http://127.0.0.1:${standin.port}`,
+      ],
+      { ready: /bare-proxy listening on http:\/\// },
+    );
+    return { handle, port, headers: upstreamHeaders, owned: true };
+  }
+  if (name === 'margin') {
+    if (!existsSync(marginCli)) throw new Error(`Margin CLI not found at ${marginCli} (build first)`);
+    const db = path.join(tmp, 'margin-bench.db');
+    const env = {
+      MARGIN_UPSTREAM_OPENAI_URL: `http://127.0.0.1:${standin.port}/v1`,
+      OPENAI_API_KEY: UPSTREAM_KEY,
+    };
+    const out = execFileSync(
+      process.execPath,
+      [marginCli, 'keys', 'create', '--customer', 'bench', '--db', db],
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines = out.split('\n').filter((l) => l.trim());
+    if (lines.length !== 1) throw new Error(`margin keys create printed ${lines.length} lines: ${out}`);
+    const vkey = lines[0].trim();
+    const handle = await startNode(
+      'margin',
+      [marginCli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db],
+      { env, ready: /listening on http:\/\//, cwd: root },
+    );
+    await waitForHttp(port, '/healthz');
+    return {
+      handle,
+      port,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${vkey}` },
+      owned: true,
+      db,
+      env,
+    };
+  }
+  if (name === 'portkey') {
+    if (!existsSync(portkeyServer)) throw new Error(`@portkey-ai/gateway not installed (${portkeyServer})`);
+    const handle = await startNode(
+      'portkey',
+      ['--import', path.join(here, 'lib/loopback-only.js'), portkeyServer, `--port=${port}`, '--headless'],
+      { env: { BENCH_BIND_HOST: '127.0.0.1' }, ready: /Ready for connections/ },
+    );
+    await waitForHttp(port, '/');
+    return {
+      handle,
+      port,
+      headers: {
+        ...upstreamHeaders,
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `http://127.0.0.1:${standin.port}/v1`,
+      },
+      owned: true,
+    };
+  }
+  throw new Error(`unknown target ${name}`);
+}
+
+async function portkeyNegativeCheck(t) {
+  // Point Portkey at a closed loopback port: if it really proxies, this must fail.
+  const closed = await freePort();
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    const r = await post(
+      agent,
+      t.port,
+      CHAT_PATH,
+      { ...t.headers, 'x-portkey-custom-host': `http://127.0.0.1:${closed}/v1` },
+      JSON_BODY,
+    );
+    return { status: r.status, bodyHead: r.body.slice(0, 200) };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** After Margin has stopped: how many requests its ledger metered, vs how many 2xx it served. */
+function meteredCount(t, served) {
+  try {
+    const out = execFileSync(process.execPath, [marginCli, 'usage', '--json', '--db', t.db], {
+      cwd: root,
+      env: { ...process.env, ...t.env },
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const j = JSON.parse(out);
+    const metered = j.total?.requests ?? (j.data ?? []).reduce((a, g) => a + Number(g.requests ?? 0), 0);
+    return { served2xx: served, metered: Number(metered), total: j.total ?? null };
+  } catch (err) {
+    return { served2xx: served, error: String(err.message ?? err).split('\n')[0] };
+  }
+}
+
+async function benchTarget(name, standin, tmp, ref) {
+  const r = { name, ok: false, notes: [] };
+  let t = null;
+  let served = 0; // 2xx responses this target gave, all phases (to compare with Margin's ledger)
+  try {
+    log(`${name}: starting`);
+    t = await startTarget(name, standin, tmp);
+    r.pid = t.handle.pid;
+    r.port = t.port;
+    r.listen = listenAddresses(t.port);
+    r.memIdle = memSnapshot(t.handle.pid);
+
+    const got = await probe(t.port, t.headers);
+    r.probe = got;
+    verify(name, got, ref);
+    served += 2;
+    if (name === 'portkey') {
+      r.negativeCheck = await portkeyNegativeCheck(t);
+      if (r.negativeCheck.status >= 200 && r.negativeCheck.status < 300) {
+        throw new Error('portkey answered 2xx with its custom host pointing at a closed port: not proxying');
+      }
+      r.notes.push(
+        `verified: responses are the stand-in's (same content), and with x-portkey-custom-host pointing at a closed port Portkey answers ${r.negativeCheck.status}`,
+      );
+    }
+    log(`${name}: verified (JSON + SSE match the stand-in); warming up ${opt.warmupSec} s`);
+    const url = `http://127.0.0.1:${t.port}${CHAT_PATH}`;
+    const load = { url, headers: t.headers, body: JSON_BODY };
+    served += (await runLoad({ ...load, connections: opt.connections, durationSec: opt.warmupSec })).requests;
+
+    log(`${name}: throughput ${opt.connections} connections × ${opt.durationSec} s`);
+    const before = memSnapshot(t.handle.pid);
+    const upBefore = name === 'direct' ? null : memSnapshot(standin.pid);
+    r.throughput = await runLoad({ ...load, connections: opt.connections, durationSec: opt.durationSec });
+    served += r.throughput.requests;
+    const after = memSnapshot(t.handle.pid);
+    const upAfter = name === 'direct' ? null : memSnapshot(standin.pid);
+    if (before && after) {
+      const cpuSec = (after.cpuTicks - before.cpuTicks) / CLK_TCK;
+      r.throughput.targetCpuPct = (cpuSec / r.throughput.elapsedSec) * 100;
+      r.throughput.targetCpuUsPerReq = r.throughput.requests ? (cpuSec * 1e6) / r.throughput.requests : null;
+    }
+    if (upBefore && upAfter) {
+      const cpuSec = (upAfter.cpuTicks - upBefore.cpuTicks) / CLK_TCK;
+      r.throughput.upstreamCpuPct = (cpuSec / r.throughput.elapsedSec) * 100;
+    }
+
+    log(`${name}: streaming TTFB, ${opt.ttfbCount} sequential requests`);
+    r.ttfb = await measureTtfb({
+      port: t.port,
+      path: CHAT_PATH,
+      headers: t.headers,
+      body: STREAM_BODY,
+      count: opt.ttfbCount,
+      warmup: opt.ttfbWarmup,
+      maxSec: opt.ttfbMaxSec,
+    });
+    served += r.ttfb.served;
+    if (r.ttfb.ttfb.n < opt.ttfbCount) {
+      r.notes.push(
+        `TTFB: only ${r.ttfb.ttfb.n}/${opt.ttfbCount} samples (time cap or ${r.ttfb.failures} failures)`,
+      );
+    }
+
+    if (RATE_TARGETS.has(name)) {
+      const rateLoad = { ...load, rate: opt.rate, instances: opt.rateConnections };
+      log(
+        `${name}: fixed rate ${opt.rate} req/s × ${opt.rateDurationSec} s, ${opt.rateConnections} staggered connections`,
+      );
+      served += (await runStaggeredRate({ ...rateLoad, durationSec: Math.min(2, opt.warmupSec) })).requests;
+      r.fixedRate = await runStaggeredRate({ ...rateLoad, durationSec: opt.rateDurationSec });
+      served += r.fixedRate.requests;
+      if (opt.alignedRate) {
+        log(
+          `${name}: fixed rate ${opt.rate} req/s × ${opt.rateDurationSec} s, ${opt.rateConnections} aligned connections`,
+        );
+        r.fixedRateAligned = await runLoad({
+          ...load,
+          connections: opt.rateConnections,
+          overallRate: opt.rate,
+          durationSec: opt.rateDurationSec,
+        });
+        served += r.fixedRateAligned.requests;
+      }
+    }
+    r.memAfter = memSnapshot(t.handle.pid);
+    r.ok = true;
+  } catch (err) {
+    r.error = err.message;
+    log(`${name}: FAILED: ${err.message}`);
+  } finally {
+    if (t?.owned) await stop(t.handle);
+  }
+  r.served2xx = served;
+  if (t?.db && r.ok) r.metering = meteredCount(t, served);
+  return r;
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+  const started = Date.now();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'margin-bench-'));
+  const results = { targets: {} };
+  let standin = null;
+  try {
+    results.machine = {
+      nproc: os.availableParallelism?.() ?? os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memTotalGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      kernel: `${os.type()} ${os.release()}`,
+      node: process.version,
+      autocannon: versionOf('autocannon'),
+      portkey: versionOf('@portkey-ai/gateway'),
+      hono: versionOf('hono'),
+      honoNodeServer: versionOf('@hono/node-server'),
+      margin: gitRev(),
+      date: new Date().toISOString(),
+      loadavgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    };
+    results.options = { ...opt, standin: path.relative(root, standinScript), chatBody };
+    log(`machine: nproc=${results.machine.nproc}, node ${process.version}`);
+
+    standin = await startStandin();
+    log(`stand-in on 127.0.0.1:${standin.port} (pid ${standin.pid})`);
+    const ref = await probe(standin.port, {
+      'content-type': 'application/json',
+      authorization: `Bearer ${UPSTREAM_KEY}`,
+    });
+    verify('stand-in', ref, null);
+    results.reference = ref;
+
+    for (const name of ['direct', 'bare', 'margin', 'portkey']) {
+      if (!opt.only.includes(name)) continue;
+      results.targets[name] = await benchTarget(name, standin, tmp, ref);
+    }
+    results.upstreamMemAfterAll = memSnapshot(standin.pid);
+  } finally {
+    await stopAll();
+    cleanedUp = true;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  results.wallSec = (Date.now() - started) / 1000;
+  results.machine.loadavgAtEnd = os.loadavg().map((v) => Math.round(v * 100) / 100);
+
+  const md = renderMarkdown(results);
+  mkdirSync(opt.out, { recursive: true });
+  writeFileSync(path.join(opt.out, 'latest.md'), md);
+  writeFileSync(path.join(opt.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(md);
+  log(
+    `wrote ${path.relative(root, path.join(opt.out, 'latest.md'))} and latest.json in ${results.wallSec} s`,
+  );
+  const failed = Object.values(results.targets).filter((t) => !t.ok);
+  return failed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    clearTimeout(watchdog);
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`bench: ${err.stack ?? err}`);
+    killAllSync();
+    process.exitCode = 1;
+  },
+);
