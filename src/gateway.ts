@@ -27,7 +27,7 @@ export interface StartOptions {
 /** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
   await loadTokenizer();
-  const store = opts.store ?? new SqliteStore(config.db);
+  const store = opts.store ?? new SqliteStore(config.db, { writerThread: true });
   const log = opts.log ?? defaultLog;
   const registry = new ProviderRegistry(config);
   const catalog = new PriceCatalog(

@@ -28,16 +28,6 @@ export interface RequestRowDb {
   streamed: number;
 }
 
-export function toRequestParams(r: LedgerRow): Record<string, unknown> {
-  return {
-    ...r,
-    unpriced: r.unpriced ? 1 : 0,
-    estimated: r.estimated ? 1 : 0,
-    cacheHit: r.cacheHit ? 1 : 0,
-    streamed: r.streamed ? 1 : 0,
-  };
-}
-
 export function fromRequestRow(d: RequestRowDb): LedgerRow {
   return {
     id: d.id,

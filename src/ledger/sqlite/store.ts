@@ -10,8 +10,10 @@ import type {
   UsageQuery,
   VirtualKeyRecord,
 } from '../types.js';
+import { configureConnection, prepareInsertRequests } from './insert-requests.js';
 import { MIGRATIONS } from './migrations.js';
-import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb, toRequestParams } from './rows.js';
+import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
+import { WriterThreadClient } from './writer-client.js';
 
 const KEY_RECHECK_MS = 50;
 
@@ -29,8 +31,8 @@ const GROUP_EXPR: Record<UsageDimension, string> = {
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
-  private readonly insertRequest: Database.Statement;
   private readonly insertMany: (rows: readonly LedgerRow[]) => void;
+  private readonly writer: WriterThreadClient | undefined;
   private readonly findByHash: Database.Statement;
   private readonly dataVersion: Database.Statement;
   /** Key lookups are on every request; cached until any connection commits a change (see findKeyByHash). */
@@ -38,25 +40,16 @@ export class SqliteStore implements Store {
   private seenVersion = -1;
   private checkedAt = 0;
 
-  constructor(file: string) {
+  /** `writerThread`: ledger appends run on their own thread and connection (the gateway's setting). */
+  constructor(file: string, opts: { writerThread?: boolean } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    configureConnection(this.db);
     this.migrate();
-    this.insertRequest = this.db.prepare(
-      `INSERT OR IGNORE INTO requests VALUES (@id, @ts, @customer, @keyId, @feature, @provider, @protocol,
-         @modelRequested, @modelServed, @inputTokens, @outputTokens, @reasoningTokens, @cacheWrite5mTokens,
-         @cacheWrite1hTokens, @cacheReadTokens, @costPico, @unpriced, @estimated, @cacheHit, @status,
-         @errorCode, @latencyMs, @ttftMs, @streamed)`,
-    );
+    this.insertMany = prepareInsertRequests(this.db);
+    this.writer = opts.writerThread && file !== ':memory:' ? new WriterThreadClient(file) : undefined;
     this.findByHash = this.db.prepare('SELECT * FROM virtual_keys WHERE hash = ?');
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
-    // INSERT OR IGNORE on the request id makes a retried batch idempotent: no row is counted twice.
-    this.insertMany = this.db.transaction((rows: readonly LedgerRow[]) => {
-      for (const r of rows) this.insertRequest.run(toRequestParams(r));
-    });
   }
 
   private migrate(): void {
@@ -74,6 +67,7 @@ export class SqliteStore implements Store {
   }
 
   async append(rows: readonly LedgerRow[]): Promise<void> {
+    if (this.writer?.alive) return this.writer.append(rows);
     this.insertMany(rows);
   }
 
@@ -166,6 +160,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     this.db.close();
   }
 }

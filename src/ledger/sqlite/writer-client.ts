@@ -1,0 +1,69 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LedgerRow } from '../types.js';
+
+interface Reply {
+  seq: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** The gateway side of the writer thread: append() resolves once the thread reports the commit. */
+export class WriterThreadClient {
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  /** False once the thread has died; the store then writes on its own connection instead. */
+  alive = true;
+
+  constructor(file: string) {
+    // Same extension as this module: .js when built, .ts under the test runner's loader.
+    const ext = extname(fileURLToPath(import.meta.url));
+    const entry = new URL(`./writer-thread${ext}`, import.meta.url);
+    this.worker =
+      ext === '.ts'
+        ? // Under the TypeScript test loader a worker must register tsx itself before importing a .ts entry.
+          new Worker(
+            `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
+            {
+              eval: true,
+              workerData: { file },
+            },
+          )
+        : new Worker(entry, { workerData: { file } });
+    this.worker.on('message', (r: Reply) => {
+      const p = this.pending.get(r.seq);
+      this.pending.delete(r.seq);
+      if (r.ok) p?.resolve();
+      else p?.reject(new Error(r.error ?? 'ledger write failed'));
+    });
+    this.worker.on('error', (e) => this.failAll(e));
+    this.worker.on('exit', () => this.failAll(new Error('ledger writer thread exited')));
+    this.worker.unref(); // an idle writer must not keep a finished CLI process alive
+  }
+
+  append(rows: readonly LedgerRow[]): Promise<void> {
+    return this.send({ rows });
+  }
+
+  async close(): Promise<void> {
+    if (this.alive) await this.send({ close: true }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+
+  private send(msg: { rows?: readonly LedgerRow[]; close?: boolean }): Promise<void> {
+    const seq = ++this.seq;
+    if (!this.alive) return Promise.reject(new Error('ledger writer thread is not running'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.worker.postMessage({ seq, ...msg });
+    });
+  }
+
+  private failAll(e: Error): void {
+    this.alive = false;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
