@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { picoToUsd } from '../util/money.js';
 import { tryParse } from '../wire/json.js';
 import type { CallContext, GatewayDeps } from './context.js';
+import { upstreamFailure } from './forward.js';
 import { downstreamHeaders } from './headers.js';
 import { type Metered, meterEstimated, meterReported, unbilled } from './meter.js';
 import { settle } from './settle.js';
@@ -17,7 +18,12 @@ export async function relayJson(
   upstream: Dispatcher.ResponseData,
   res: ServerResponse,
 ): Promise<void> {
-  const bytes = Buffer.from(await upstream.body.arrayBuffer());
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await upstream.body.arrayBuffer());
+  } catch (e) {
+    throw upstreamFailure(ctx.target.provider.id, e); // the upstream hung up mid-body
+  }
   const ok = upstream.statusCode < 400;
   const parsed = tryParse(bytes.toString('utf8'));
   let metered: Metered;

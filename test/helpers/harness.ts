@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -29,9 +29,17 @@ export interface Harness {
 
 /** A stand-in upstream and a real gateway on a fresh SQLite file, with SDK clients pointed at it by URL only. */
 export async function startHarness(
-  opts: { configFile?: string; env?: Record<string, string>; clock?: Clock } = {},
+  opts: {
+    configFile?: string;
+    /** Rewrites the config file once the stand-in's URL is known (for providers declared in the file). */
+    rewriteConfig?: (text: string, standinUrl: string) => string;
+    env?: Record<string, string>;
+    clock?: Clock;
+  } = {},
 ): Promise<Harness> {
   const standin = await startStandin({ port: 0 });
+  if (opts.configFile && opts.rewriteConfig)
+    writeFileSync(opts.configFile, opts.rewriteConfig(readFileSync(opts.configFile, 'utf8'), standin.url));
   const db = join(mkdtempSync(join(tmpdir(), 'margin-test-')), 'ledger.db');
   const config = loadConfig({
     file: opts.configFile,
