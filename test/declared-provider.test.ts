@@ -57,7 +57,7 @@ describe('declared OpenAI-compatible provider, negotiated rates, upstream timeou
     h.standin.enqueue({ kind: 'reply', usage: { inputTokens: 1000, outputTokens: 500 } });
     await h.openai.chat.completions.create({ model: 'together/llama-3.3-70b', messages });
     const sent = h.standin.requests.at(-1);
-    assert.equal((sent?.body as { model?: string }).model, 'llama-3.3-70b');
+    assert.equal((sent?.body as { model?: string } | undefined)?.model, 'llama-3.3-70b');
     assert.equal(sent?.headers.authorization, 'Bearer tk-secret');
     const row = await h.lastRow();
     assert.equal(row.provider, 'together');

@@ -54,7 +54,8 @@ export async function relayStream(
           tail += d.emit;
         } else out += d.emit;
       }
-      if (out && !clientGone) res.write(out);
+      // Backpressure: a slow client slows the upstream read instead of growing a buffer here.
+      if (out && !clientGone && !res.write(out)) await drainedOrClosed(res);
     }
   } catch {
     if (!clientGone) upstreamBroke = true;
@@ -84,4 +85,16 @@ export async function relayStream(
     );
   }
   res.end(tail);
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
