@@ -28,3 +28,23 @@ export interface StreamTap {
   onEvent(ev: SseEvent): TapDecision;
   result(): TapResult;
 }
+
+/** The state every protocol's tap keeps; the taps differ only in how events update it. */
+export class TapState {
+  usage: Usage | undefined;
+  model: string | undefined;
+  complete = false;
+  errorCode: string | undefined;
+  inTail = false;
+  readonly delivered: string[] = [];
+
+  result(): TapResult {
+    return {
+      usage: this.usage,
+      model: this.model,
+      complete: this.complete,
+      errorCode: this.errorCode,
+      deliveredText: this.delivered,
+    };
+  }
+}

@@ -1,43 +1,37 @@
-import type { Usage } from '../../pricing/usage.js';
 import { obj, str, tryParse } from '../json.js';
 import type { SseEvent } from '../sse.js';
-import type { StreamTap, TapDecision, TapResult } from '../stream-tap.js';
+import { type StreamTap, type TapDecision, TapState } from '../stream-tap.js';
 import { usageFromAnthropic } from './usage.js';
 
 /**
  * Meters an Anthropic Messages stream: input and cache counts arrive in message_start, the final output
- * count in message_delta. Every event passes on unchanged; message_delta opens the tail.
+ * count in message_delta (which may repeat the others: they replace, never add). Every event passes on
+ * unchanged; message_delta opens the tail.
  */
 export function anthropicStreamTap(): StreamTap {
-  let usage: Usage | undefined;
-  let model: string | undefined;
-  let complete = false;
-  let errorCode: string | undefined;
-  let inTail = false;
-  const delivered: string[] = [];
-
+  const s = new TapState();
   return {
     onEvent(ev: SseEvent): TapDecision {
       const type = ev.event;
       if (type === 'content_block_delta') {
-        collectDelta(ev.data, delivered);
+        collectDelta(ev.data, s.delivered);
       } else if (type === 'message_start') {
         const msg = obj(obj(tryParse(ev.data))?.message);
-        model = str(msg?.model) ?? model;
-        usage = usageFromAnthropic(msg?.usage, usage);
+        s.model = str(msg?.model) ?? s.model;
+        s.usage = usageFromAnthropic(msg?.usage, s.usage);
       } else if (type === 'message_delta') {
-        usage = usageFromAnthropic(obj(tryParse(ev.data))?.usage, usage);
-        inTail = true;
+        s.usage = usageFromAnthropic(obj(tryParse(ev.data))?.usage, s.usage);
+        s.inTail = true;
       } else if (type === 'message_stop') {
-        complete = true;
-        inTail = true;
+        s.complete = true;
+        s.inTail = true;
       } else if (type === 'error') {
         const e = obj(obj(tryParse(ev.data))?.error);
-        errorCode = str(e?.type) ?? 'stream_error';
+        s.errorCode = str(e?.type) ?? 'stream_error';
       }
-      return { emit: ev.raw, tail: inTail };
+      return { emit: ev.raw, tail: s.inTail };
     },
-    result: (): TapResult => ({ usage, model, complete, errorCode, deliveredText: delivered }),
+    result: () => s.result(),
   };
 }
 

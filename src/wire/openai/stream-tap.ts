@@ -1,10 +1,7 @@
-import type { Usage } from '../../pricing/usage.js';
 import { obj, str, tryParse } from '../json.js';
 import type { SseEvent } from '../sse.js';
-import type { StreamTap, TapDecision, TapResult } from '../stream-tap.js';
+import { type StreamTap, type TapDecision, TapState } from '../stream-tap.js';
 import { usageFromOpenAI } from './usage.js';
-
-const PASS = (raw: string, tail: boolean): TapDecision => ({ emit: raw, tail });
 
 /**
  * Meters an OpenAI chat-completions stream. When the gateway added `stream_options.include_usage` itself
@@ -12,40 +9,34 @@ const PASS = (raw: string, tail: boolean): TapDecision => ({ emit: raw, tail });
  * so the client receives exactly the stream it asked for.
  */
 export function openAIStreamTap(injected: boolean): StreamTap {
-  let usage: Usage | undefined;
-  let model: string | undefined;
-  let complete = false;
-  let errorCode: string | undefined;
-  let inTail = false;
-  const delivered: string[] = [];
-
+  const s = new TapState();
+  const pass = (raw: string): TapDecision => ({ emit: raw, tail: s.inTail });
   return {
     onEvent(ev: SseEvent): TapDecision {
       if (ev.data === '[DONE]') {
-        complete = true;
-        inTail = true;
-        return PASS(ev.raw, true);
+        s.complete = true;
+        s.inTail = true;
+        return pass(ev.raw);
       }
       const chunk = obj(tryParse(ev.data));
-      if (!chunk) return PASS(ev.raw, inTail);
+      if (!chunk) return pass(ev.raw);
       if (chunk.error !== undefined) {
         const e = obj(chunk.error);
-        errorCode = str(e?.code) ?? str(e?.type) ?? 'stream_error';
-        return PASS(ev.raw, inTail);
+        s.errorCode = str(e?.code) ?? str(e?.type) ?? 'stream_error';
+        return pass(ev.raw);
       }
-      model ??= str(chunk.model);
+      s.model ??= str(chunk.model);
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-      collectDeltas(choices, delivered);
+      collectDeltas(choices, s.delivered);
       if (chunk.usage !== undefined && chunk.usage !== null) {
-        usage = usageFromOpenAI(chunk.usage);
-        inTail = true;
+        s.usage = usageFromOpenAI(chunk.usage);
+        s.inTail = true;
         if (injected && choices.length === 0) return { emit: null, tail: true };
-        return PASS(ev.raw, true);
+        return pass(ev.raw);
       }
-      if (injected) return PASS(ev.raw.replace(',"usage":null', ''), inTail);
-      return PASS(ev.raw, inTail);
+      return pass(injected ? ev.raw.replace(',"usage":null', '') : ev.raw);
     },
-    result: (): TapResult => ({ usage, model, complete, errorCode, deliveredText: delivered }),
+    result: () => s.result(),
   };
 }
 
