@@ -17,6 +17,7 @@ const CUSTOMERS = [
   { id: 'initech', calls: 3 },
 ];
 const FEATURES = ['chat', 'summarize', 'search'];
+const HANDBOOK = 'You are the support assistant of a SaaS product. '.repeat(200);
 
 /**
  * The newcomer's main job: a local stand-in provider, the real gateway on the embedded SQLite ledger, and
@@ -61,8 +62,19 @@ export function registerDemo(program: Command): void {
               );
               if (Symbol.asyncIterator in stream) for await (const _ of stream);
             } else {
+              // A shared, cached system prompt: the first call writes the prompt cache, later calls read it.
+              const cached = i === 1 ? { cacheCreation5m: 1800 } : { cacheRead: 1800 };
+              standin.enqueue({
+                kind: 'reply',
+                usage: { inputTokens: Math.ceil(prompt.length / 4), ...cached },
+              });
               const msg = anthropic.messages.stream(
-                { model: 'claude-haiku-4-5', max_tokens: 256, messages: [{ role: 'user', content: prompt }] },
+                {
+                  model: 'claude-haiku-4-5',
+                  max_tokens: 256,
+                  system: [{ type: 'text', text: HANDBOOK, cache_control: { type: 'ephemeral' } }],
+                  messages: [{ role: 'user', content: prompt }],
+                },
                 { headers },
               );
               await msg.finalMessage();
