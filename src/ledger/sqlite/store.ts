@@ -11,9 +11,9 @@ import type {
   VirtualKeyRecord,
 } from '../types.js';
 import { configureConnection, prepareInsertRequests } from './insert-requests.js';
+import { LedgerThread } from './ledger-thread.js';
 import { MIGRATIONS } from './migrations.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
-import { WriterThreadClient } from './writer-client.js';
 
 const KEY_RECHECK_MS = 50;
 
@@ -32,7 +32,8 @@ const GROUP_EXPR: Record<UsageDimension, string> = {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly insertMany: (rows: readonly LedgerRow[]) => void;
-  private readonly writer: WriterThreadClient | undefined;
+  private readonly writer: LedgerThread | undefined;
+  private readonly checkpointer: LedgerThread | undefined;
   private readonly findByHash: Database.Statement;
   private readonly dataVersion: Database.Statement;
   /** Key lookups are on every request; cached until any connection commits a change (see findKeyByHash). */
@@ -47,7 +48,9 @@ export class SqliteStore implements Store {
     configureConnection(this.db);
     this.migrate();
     this.insertMany = prepareInsertRequests(this.db);
-    this.writer = opts.writerThread && file !== ':memory:' ? new WriterThreadClient(file) : undefined;
+    const threads = opts.writerThread && file !== ':memory:';
+    this.writer = threads ? new LedgerThread(file, 'writer') : undefined;
+    this.checkpointer = threads ? new LedgerThread(file, 'checkpointer') : undefined;
     this.findByHash = this.db.prepare('SELECT * FROM virtual_keys WHERE hash = ?');
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
   }
@@ -161,6 +164,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.writer?.close();
+    await this.checkpointer?.close();
     this.db.close();
   }
 }

@@ -9,18 +9,18 @@ interface Reply {
   error?: string;
 }
 
-/** The gateway side of the writer thread: append() resolves once the thread reports the commit. */
-export class WriterThreadClient {
+/** The gateway side of a ledger thread (see ledger-thread-main.ts): append() resolves once the thread committed. */
+export class LedgerThread {
   private readonly worker: Worker;
   private seq = 0;
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   /** False once the thread has died; the store then writes on its own connection instead. */
   alive = true;
 
-  constructor(file: string) {
+  constructor(file: string, role: 'writer' | 'checkpointer') {
     // Same extension as this module: .js when built, .ts under the test runner's loader.
     const ext = extname(fileURLToPath(import.meta.url));
-    const entry = new URL(`./writer-thread${ext}`, import.meta.url);
+    const entry = new URL(`./ledger-thread-main${ext}`, import.meta.url);
     this.worker =
       ext === '.ts'
         ? // Under the TypeScript test loader a worker must register tsx itself before importing a .ts entry.
@@ -28,10 +28,10 @@ export class WriterThreadClient {
             `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
             {
               eval: true,
-              workerData: { file },
+              workerData: { file, role },
             },
           )
-        : new Worker(entry, { workerData: { file } });
+        : new Worker(entry, { workerData: { file, role } });
     this.worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.seq);
       this.pending.delete(r.seq);
