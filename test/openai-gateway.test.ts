@@ -81,6 +81,8 @@ describe('OpenAI Chat Completions through Margin (official openai SDK)', () => {
     // The gateway asked upstream for usage on the client's behalf.
     const sent = h.standin.requests.at(-1)?.body as { stream_options?: { include_usage?: boolean } };
     assert.equal(sent.stream_options?.include_usage, true);
+    // …and changed nothing else the client sent.
+    assert.deepEqual(sent, { model: MODEL, messages, stream: true, stream_options: { include_usage: true } });
     const row = await h.lastRow();
     assert.equal(row.streamed, true);
     assert.equal(row.inputTokens, 50);

@@ -13,14 +13,17 @@ export async function forward(
   path: string = ctx.protocol.generatePath,
 ): Promise<Dispatcher.ResponseData> {
   const { provider, model } = ctx.target;
-  const prepared = ctx.protocol.prepareUpstream(ctx.body, { stream: ctx.stream, upstreamModel: model });
+  const prepared = ctx.protocol.prepareUpstream(ctx.body, ctx.rawBody, {
+    stream: ctx.stream,
+    upstreamModel: model,
+  });
   ctx.injectedUsage = prepared?.injectedUsage ?? false;
   const headers = { ...upstreamHeaders(ctx.clientHeaders), ...provider.authHeaders(ctx.clientHeaders) };
   try {
     return await request(provider.url(path), {
       method: 'POST',
       headers,
-      body: prepared ? JSON.stringify(prepared.body) : ctx.rawBody,
+      body: prepared ? prepared.bytes : ctx.rawBody,
       dispatcher,
       headersTimeout: provider.timeoutMs,
       bodyTimeout: provider.timeoutMs,

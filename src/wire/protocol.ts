@@ -19,7 +19,11 @@ export interface WireProtocol {
    * The body to send upstream, or undefined to forward the client's bytes untouched. `upstreamModel`
    * differs from the requested one when a `provider/model` prefix is stripped.
    */
-  prepareUpstream(body: Json, opts: { stream: boolean; upstreamModel: string }): PreparedBody | undefined;
+  prepareUpstream(
+    body: Json,
+    raw: Buffer,
+    opts: { stream: boolean; upstreamModel: string },
+  ): PreparedBody | undefined;
   usageFromResponse(body: unknown): { usage: Usage | undefined; model: string | undefined };
   streamTap(injectedUsage: boolean): StreamTap;
   /** The request's text, for estimating input tokens when upstream never reported them. */
@@ -27,7 +31,7 @@ export interface WireProtocol {
 }
 
 export interface PreparedBody {
-  body: Json;
+  bytes: Buffer | string;
   /** The gateway asked for stream usage the client did not ask for; the tap must hide it again. */
   injectedUsage: boolean;
 }

@@ -24,10 +24,10 @@ export const anthropicProtocol: WireProtocol = {
     return r;
   },
   // Anthropic streams always carry usage; only a `provider/model` rename changes the body.
-  prepareUpstream: (body, { upstreamModel }) =>
+  prepareUpstream: (body, _raw, { upstreamModel }) =>
     upstreamModel === body.model
       ? undefined
-      : { body: { ...body, model: upstreamModel }, injectedUsage: false },
+      : { bytes: JSON.stringify({ ...body, model: upstreamModel }), injectedUsage: false },
   usageFromResponse(body) {
     const o = obj(body);
     return { usage: usageFromAnthropic(o?.usage), model: str(o?.model) };

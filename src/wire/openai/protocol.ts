@@ -6,6 +6,8 @@ import { renderOpenAIError } from './errors.js';
 import { openAIStreamTap } from './stream-tap.js';
 import { usageFromOpenAI } from './usage.js';
 
+const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
+
 export const openAIProtocol: WireProtocol = {
   id: 'openai',
   generatePath: 'chat/completions',
@@ -13,15 +15,21 @@ export const openAIProtocol: WireProtocol = {
   // The OpenAI SDK raises an APIError for a `data:` chunk that carries `error`.
   renderStreamError: (e) => `data: ${renderOpenAIError(e).body}\n\n`,
   readRequest: requireModelAndMessages,
-  prepareUpstream(body, { stream, upstreamModel }) {
+  prepareUpstream(body, raw, { stream, upstreamModel }) {
     const renamed = upstreamModel !== body.model;
     // Streams must report usage to be metered; ask for it when the client did not.
     const opts = obj(body.stream_options);
     const inject = stream && opts?.include_usage !== true;
     if (!renamed && !inject) return undefined;
+    if (!renamed && body.stream_options === undefined) {
+      // Splice the one field into the client's own bytes: cheaper than re-serialising, and every other
+      // byte goes upstream exactly as sent.
+      const brace = raw.indexOf(123); // '{'
+      return { bytes: Buffer.concat([INCLUDE_USAGE, raw.subarray(brace + 1)]), injectedUsage: true };
+    }
     const next: Json = { ...body, model: upstreamModel };
     if (inject) next.stream_options = { ...opts, include_usage: true };
-    return { body: next, injectedUsage: inject };
+    return { bytes: JSON.stringify(next), injectedUsage: inject };
   },
   usageFromResponse(body) {
     const o = obj(body);
