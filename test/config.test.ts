@@ -103,12 +103,20 @@ describe('loadConfig: environment', () => {
     }
   });
 
-  test('invalid environment values are rejected, naming the field', () => {
-    assertConfigError(() => loadConfig({ env: { MARGIN_ADMIN_KEY: 'short' } }), 'environment', 'adminKey');
-    assertConfigError(() => loadConfig({ env: { MARGIN_PORT: 'eighty' } }), 'environment', 'server.port');
+  test('invalid environment values are rejected, naming the field and the variable', () => {
+    assertConfigError(
+      () => loadConfig({ env: { MARGIN_ADMIN_KEY: 'short' } }),
+      'environment',
+      'adminKey (set by MARGIN_ADMIN_KEY)',
+    );
+    assertConfigError(
+      () => loadConfig({ env: { MARGIN_PORT: 'eighty' } }),
+      'environment',
+      'server.port (set by MARGIN_PORT)',
+    );
     assertConfigError(
       () => loadConfig({ env: { MARGIN_UPSTREAM_OPENAI_URL: 'not a url' } }),
-      'providers.openai.baseUrl',
+      'providers.openai.baseUrl (set by MARGIN_UPSTREAM_OPENAI_URL)',
     );
   });
 

@@ -23,7 +23,7 @@ export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
   if (opts.overrides?.host !== undefined) section(merged, 'server').host = opts.overrides.host;
   if (opts.overrides?.db !== undefined) merged.db = opts.overrides.db;
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(describeIssues(opts.file ?? 'environment', parsed.error));
+  if (!parsed.success) throw new ConfigError(describeIssues(opts.file ?? 'environment', parsed.error, env));
   return deepFreeze(parsed.data);
 }
 
@@ -53,37 +53,45 @@ function section(o: Obj, key: string): Obj {
   return fresh;
 }
 
+/** Environment variables and the config field each one sets (also used to name them in errors). */
+const ENV_FIELDS: readonly [string, string[], (v: string) => unknown][] = [
+  ['MARGIN_UPSTREAM_OPENAI_URL', ['providers', 'openai', 'baseUrl'], String],
+  ['OPENAI_API_KEY', ['providers', 'openai', 'apiKey'], String],
+  ['MARGIN_UPSTREAM_ANTHROPIC_URL', ['providers', 'anthropic', 'baseUrl'], String],
+  ['ANTHROPIC_API_KEY', ['providers', 'anthropic', 'apiKey'], String],
+  ['MARGIN_ADMIN_KEY', ['adminKey'], String],
+  ['MARGIN_DB', ['db'], String],
+  ['MARGIN_PORT', ['server', 'port'], Number],
+  ['MARGIN_HOST', ['server', 'host'], String],
+];
+
+const BUILTIN_PROVIDERS = [
+  { id: 'openai', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' },
+  { id: 'anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' },
+] as const;
+
 function applyEnv(raw: Obj, env: NodeJS.ProcessEnv): Obj {
   const out: Obj = structuredClone(raw);
-  const providers = section(out, 'providers');
-  const builtin: [string, 'openai' | 'anthropic', string, string, string][] = [
-    ['openai', 'openai', 'MARGIN_UPSTREAM_OPENAI_URL', 'OPENAI_API_KEY', 'https://api.openai.com/v1'],
-    [
-      'anthropic',
-      'anthropic',
-      'MARGIN_UPSTREAM_ANTHROPIC_URL',
-      'ANTHROPIC_API_KEY',
-      'https://api.anthropic.com',
-    ],
-  ];
-  for (const [id, protocol, urlVar, keyVar, defaultUrl] of builtin) {
-    const p = section(providers, id);
-    p.protocol ??= protocol;
-    if (env[urlVar]) p.baseUrl = env[urlVar];
-    p.baseUrl ??= defaultUrl;
-    if (env[keyVar]) p.apiKey = env[keyVar];
+  for (const [name, path, convert] of ENV_FIELDS) {
+    const v = env[name];
+    if (!v) continue;
+    const parent = path.slice(0, -1).reduce(section, out);
+    parent[path.at(-1) as string] = convert(v);
   }
-  if (env.MARGIN_ADMIN_KEY) out.adminKey = env.MARGIN_ADMIN_KEY;
-  if (env.MARGIN_DB) out.db = env.MARGIN_DB;
-  if (env.MARGIN_PORT) section(out, 'server').port = Number(env.MARGIN_PORT);
-  if (env.MARGIN_HOST) section(out, 'server').host = env.MARGIN_HOST;
+  const providers = section(out, 'providers');
+  for (const b of BUILTIN_PROVIDERS) {
+    const p = section(providers, b.id);
+    p.protocol ??= b.protocol;
+    p.baseUrl ??= b.baseUrl;
+  }
   return out;
 }
 
-function describeIssues(source: string, err: z.ZodError): string {
+function describeIssues(source: string, err: z.ZodError, env: NodeJS.ProcessEnv): string {
   const lines = err.issues.map((i) => {
     const path = i.path.length ? i.path.join('.') : '(top level)';
-    return `  ${path}: ${i.message}`;
+    const fromEnv = ENV_FIELDS.find(([name, p]) => p.join('.') === path && env[name]);
+    return `  ${path}${fromEnv ? ` (set by ${fromEnv[0]})` : ''}: ${i.message}`;
   });
   return `${source}: invalid configuration\n${lines.join('\n')}`;
 }
