@@ -99,160 +99,176 @@ function expectedGroups(rows: LedgerRow[], by: UsageDimension) {
   return m;
 }
 
-describe('SqliteStore: requests', () => {
-  test('append → requests round-trips every field, newest first', async () => {
-    const s = memStore();
-    const a = row('req_a', { ts: T0 + 1 });
-    const b = row('req_b', {
-      ts: T0 + 2,
-      customer: 'globex',
-      feature: 'summarize',
-      provider: 'anthropic',
-      protocol: 'anthropic',
-      modelRequested: 'claude-sonnet-4-5',
-      modelServed: null,
-      inputTokens: 5,
-      outputTokens: 6,
-      reasoningTokens: 3,
-      cacheWrite5mTokens: 7,
-      cacheWrite1hTokens: 8,
-      cacheReadTokens: 9,
-      costPico: null,
-      unpriced: true,
-      estimated: true,
-      cacheHit: true,
-      status: 499,
-      errorCode: 'client_closed',
-      latencyMs: 0.125,
-      ttftMs: 3.25,
-      streamed: true,
+/**
+ * The store conformance suite: every way of running a ledger store must pass it (today SQLite written
+ * in-thread and SQLite written by its ledger threads; Postgres joins when it lands).
+ */
+function storeConformance(name: string, make: () => SqliteStore): void {
+  describe(`${name}: requests`, () => {
+    test('append → requests round-trips every field, newest first', async () => {
+      const s = make();
+      const a = row('req_a', { ts: T0 + 1 });
+      const b = row('req_b', {
+        ts: T0 + 2,
+        customer: 'globex',
+        feature: 'summarize',
+        provider: 'anthropic',
+        protocol: 'anthropic',
+        modelRequested: 'claude-sonnet-4-5',
+        modelServed: null,
+        inputTokens: 5,
+        outputTokens: 6,
+        reasoningTokens: 3,
+        cacheWrite5mTokens: 7,
+        cacheWrite1hTokens: 8,
+        cacheReadTokens: 9,
+        costPico: null,
+        unpriced: true,
+        estimated: true,
+        cacheHit: true,
+        status: 499,
+        errorCode: 'client_closed',
+        latencyMs: 0.125,
+        ttftMs: 3.25,
+        streamed: true,
+      });
+      await s.append([a, b]);
+      assert.deepEqual(await s.requests({}), [b, a]);
     });
-    await s.append([a, b]);
-    assert.deepEqual(await s.requests({}), [b, a]);
-  });
 
-  test('append is idempotent by request id: the same row twice is stored once', async () => {
-    const s = memStore();
-    const r = row('req_dup', { costPico: 5_000 });
-    await s.append([r]);
-    await s.append([r]);
-    await s.append([r, r, row('req_other')]);
-    assert.equal((await s.requests({})).length, 2);
-    const [g] = await s.usage({ by: 'customer' });
-    assert.equal(g?.requests, 2);
-    assert.equal(g?.costPico, 6_000n);
-  });
-
-  test('filters (customer, from inclusive, to exclusive) and keyset pagination', async () => {
-    const s = memStore();
-    const rows = Array.from({ length: 25 }, (_, i) =>
-      row(`req_${String(i).padStart(3, '0')}`, { ts: T0 + i * 1000, customer: i % 2 ? 'odd' : 'even' }),
-    );
-    await s.append(rows);
-    assert.deepEqual(
-      (await s.requests({ customer: 'odd' })).map((r) => r.id),
-      rows
-        .filter((_, i) => i % 2)
-        .map((r) => r.id)
-        .reverse(),
-    );
-    assert.deepEqual(
-      (await s.requests({ from: T0 + 5000, to: T0 + 8000 })).map((r) => r.id),
-      ['req_007', 'req_006', 'req_005'],
-    );
-    const seen: string[] = [];
-    let q: RequestQuery = { limit: 7 };
-    for (let page = 0; page < 10; page++) {
-      const got = await s.requests(q);
-      assert.ok(got.length <= 7);
-      seen.push(...got.map((r) => r.id));
-      if (got.length < 7) break;
-      q = { limit: 7, before: got.at(-1)?.id };
-    }
-    assert.deepEqual(seen, rows.map((r) => r.id).reverse(), 'every row once, newest first');
-  });
-});
-
-describe('SqliteStore: usage', () => {
-  const customers = ['acme', 'globex', 'initech'];
-  const features = ['chat', 'search'];
-  const models: [string, string | null][] = [
-    ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18'],
-    ['claude-sonnet-4-5', null],
-    ['gpt-4o', 'gpt-4o'],
-  ];
-  // Costs near 2^53 so that any float on the way would lose the low digits.
-  const rows: LedgerRow[] = Array.from({ length: 301 }, (_, i) => {
-    const [req, served] = models[i % 3]!;
-    const unpriced = i % 17 === 0;
-    return row(`req_${String(i).padStart(4, '0')}`, {
-      ts: T0 + (i % 4) * DAY + i,
-      customer: customers[i % customers.length]!,
-      feature: features[i % 2]!,
-      modelRequested: req,
-      modelServed: served,
-      provider: req.startsWith('claude') ? 'anthropic' : 'openai',
-      inputTokens: i,
-      costPico: unpriced ? null : Number.MAX_SAFE_INTEGER - i,
-      unpriced,
-      status: i % 23 === 0 ? 502 : 200,
+    test('append is idempotent by request id: the same row twice is stored once', async () => {
+      const s = make();
+      const r = row('req_dup', { costPico: 5_000 });
+      await s.append([r]);
+      await s.append([r]);
+      await s.append([r, r, row('req_other')]);
+      assert.equal((await s.requests({})).length, 2);
+      const [g] = await s.usage({ by: 'customer' });
+      assert.equal(g?.requests, 2);
+      assert.equal(g?.costPico, 6_000n);
     });
-  });
 
-  for (const by of ['customer', 'feature', 'model', 'provider', 'day'] as const) {
-    test(`grouped by ${by}: counts, exact BigInt cost sums, unpriced rows counted but not costed`, async () => {
-      const s = memStore();
+    test('filters (customer, from inclusive, to exclusive) and keyset pagination', async () => {
+      const s = make();
+      const rows = Array.from({ length: 25 }, (_, i) =>
+        row(`req_${String(i).padStart(3, '0')}`, { ts: T0 + i * 1000, customer: i % 2 ? 'odd' : 'even' }),
+      );
       await s.append(rows);
-      const got = await s.usage({ by });
-      const want = expectedGroups(rows, by);
-      assert.deepEqual(new Set(got.map((g) => g.key)), new Set(want.keys()));
-      for (const g of got) {
-        const w = want.get(g.key)!;
-        assert.equal(typeof g.costPico, 'bigint');
-        assert.equal(g.costPico, w.cost, `${by}=${g.key} cost`);
-        assert.equal(g.requests, w.requests);
-        assert.equal(g.unpricedRequests, w.unpriced);
-        assert.equal(g.errorRequests, w.errors);
-        assert.equal(g.inputTokens, w.input);
+      assert.deepEqual(
+        (await s.requests({ customer: 'odd' })).map((r) => r.id),
+        rows
+          .filter((_, i) => i % 2)
+          .map((r) => r.id)
+          .reverse(),
+      );
+      assert.deepEqual(
+        (await s.requests({ from: T0 + 5000, to: T0 + 8000 })).map((r) => r.id),
+        ['req_007', 'req_006', 'req_005'],
+      );
+      const seen: string[] = [];
+      let q: RequestQuery = { limit: 7 };
+      for (let page = 0; page < 10; page++) {
+        const got = await s.requests(q);
+        assert.ok(got.length <= 7);
+        seen.push(...got.map((r) => r.id));
+        if (got.length < 7) break;
+        q = { limit: 7, before: got.at(-1)?.id };
       }
-      let total = 0n;
-      for (const r of rows) total += r.costPico === null ? 0n : BigInt(r.costPico);
-      assert.ok(total > BigInt(Number.MAX_SAFE_INTEGER) * 100n, 'sums exceed float precision');
-      const t = usageTotal(got);
-      assert.equal(t.cost_usd, `${total / 10n ** 12n}.${(total % 10n ** 12n).toString().padStart(12, '0')}`);
-      assert.equal(t.requests, rows.length);
-      assert.equal(t.unpriced_requests, rows.filter((r) => r.unpriced).length);
+      assert.deepEqual(seen, rows.map((r) => r.id).reverse(), 'every row once, newest first');
     });
-  }
-
-  test('a group of only unpriced rows reports its requests as unpriced, not as priced $0 work', async () => {
-    const s = memStore();
-    await s.append([
-      row('r1', { customer: 'mystery', costPico: null, unpriced: true }),
-      row('r2', { customer: 'mystery', costPico: null, unpriced: true }),
-      row('r3', { customer: 'acme', costPico: 2_500_000 }),
-    ]);
-    const groups = await s.usage({ by: 'customer' });
-    const mystery = groups.find((g) => g.key === 'mystery');
-    assert.equal(mystery?.requests, 2);
-    assert.equal(mystery?.unpricedRequests, 2);
-    assert.equal(presentUsage(mystery!).unpriced_requests, 2);
-    assert.equal(presentUsage(groups.find((g) => g.key === 'acme')!).cost_usd, '0.0000025');
-    // The stored rows keep null cost: nothing turned an unknown price into zero.
-    const stored = await s.requests({ customer: 'mystery' });
-    assert.ok(stored.every((r) => r.costPico === null && r.unpriced));
   });
 
-  test('usage filters by customer and time window', async () => {
-    const s = memStore();
-    await s.append(rows);
-    const q: UsageQuery = { by: 'day', customer: 'globex', from: T0 + DAY, to: T0 + 3 * DAY };
-    const got = await s.usage(q);
-    const subset = rows.filter((r) => r.customer === 'globex' && r.ts >= T0 + DAY && r.ts < T0 + 3 * DAY);
-    const want = expectedGroups(subset, 'day');
-    assert.deepEqual(got.map((g) => g.key).sort(), ['2026-11-02', '2026-11-03']);
-    for (const g of got) assert.equal(g.costPico, want.get(g.key)?.cost);
+  describe(`${name}: usage`, () => {
+    const customers = ['acme', 'globex', 'initech'];
+    const features = ['chat', 'search'];
+    const models: [string, string | null][] = [
+      ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18'],
+      ['claude-sonnet-4-5', null],
+      ['gpt-4o', 'gpt-4o'],
+    ];
+    // Costs near 2^53 so that any float on the way would lose the low digits.
+    const rows: LedgerRow[] = Array.from({ length: 301 }, (_, i) => {
+      const [req, served] = models[i % 3]!;
+      const unpriced = i % 17 === 0;
+      return row(`req_${String(i).padStart(4, '0')}`, {
+        ts: T0 + (i % 4) * DAY + i,
+        customer: customers[i % customers.length]!,
+        feature: features[i % 2]!,
+        modelRequested: req,
+        modelServed: served,
+        provider: req.startsWith('claude') ? 'anthropic' : 'openai',
+        inputTokens: i,
+        costPico: unpriced ? null : Number.MAX_SAFE_INTEGER - i,
+        unpriced,
+        status: i % 23 === 0 ? 502 : 200,
+      });
+    });
+
+    for (const by of ['customer', 'feature', 'model', 'provider', 'day'] as const) {
+      test(`grouped by ${by}: counts, exact BigInt cost sums, unpriced rows counted but not costed`, async () => {
+        const s = make();
+        await s.append(rows);
+        const got = await s.usage({ by });
+        const want = expectedGroups(rows, by);
+        assert.deepEqual(new Set(got.map((g) => g.key)), new Set(want.keys()));
+        for (const g of got) {
+          const w = want.get(g.key)!;
+          assert.equal(typeof g.costPico, 'bigint');
+          assert.equal(g.costPico, w.cost, `${by}=${g.key} cost`);
+          assert.equal(g.requests, w.requests);
+          assert.equal(g.unpricedRequests, w.unpriced);
+          assert.equal(g.errorRequests, w.errors);
+          assert.equal(g.inputTokens, w.input);
+        }
+        let total = 0n;
+        for (const r of rows) total += r.costPico === null ? 0n : BigInt(r.costPico);
+        assert.ok(total > BigInt(Number.MAX_SAFE_INTEGER) * 100n, 'sums exceed float precision');
+        const t = usageTotal(got);
+        assert.equal(
+          t.cost_usd,
+          `${total / 10n ** 12n}.${(total % 10n ** 12n).toString().padStart(12, '0')}`,
+        );
+        assert.equal(t.requests, rows.length);
+        assert.equal(t.unpriced_requests, rows.filter((r) => r.unpriced).length);
+      });
+    }
+
+    test('a group of only unpriced rows reports its requests as unpriced, not as priced $0 work', async () => {
+      const s = make();
+      await s.append([
+        row('r1', { customer: 'mystery', costPico: null, unpriced: true }),
+        row('r2', { customer: 'mystery', costPico: null, unpriced: true }),
+        row('r3', { customer: 'acme', costPico: 2_500_000 }),
+      ]);
+      const groups = await s.usage({ by: 'customer' });
+      const mystery = groups.find((g) => g.key === 'mystery');
+      assert.equal(mystery?.requests, 2);
+      assert.equal(mystery?.unpricedRequests, 2);
+      assert.equal(presentUsage(mystery!).unpriced_requests, 2);
+      assert.equal(presentUsage(groups.find((g) => g.key === 'acme')!).cost_usd, '0.0000025');
+      // The stored rows keep null cost: nothing turned an unknown price into zero.
+      const stored = await s.requests({ customer: 'mystery' });
+      assert.ok(stored.every((r) => r.costPico === null && r.unpriced));
+    });
+
+    test('usage filters by customer and time window', async () => {
+      const s = make();
+      await s.append(rows);
+      const q: UsageQuery = { by: 'day', customer: 'globex', from: T0 + DAY, to: T0 + 3 * DAY };
+      const got = await s.usage(q);
+      const subset = rows.filter((r) => r.customer === 'globex' && r.ts >= T0 + DAY && r.ts < T0 + 3 * DAY);
+      const want = expectedGroups(subset, 'day');
+      assert.deepEqual(got.map((g) => g.key).sort(), ['2026-11-02', '2026-11-03']);
+      for (const g of got) assert.equal(g.costPico, want.get(g.key)?.cost);
+    });
   });
+}
+
+storeConformance('SqliteStore (in-thread writes)', memStore);
+storeConformance('SqliteStore (writer thread)', () => {
+  const s = new SqliteStore(join(tmp(), 'ledger.db'), { writerThread: true });
+  stores.push(s);
+  return s;
 });
 
 describe('SqliteStore: schema migrations', () => {

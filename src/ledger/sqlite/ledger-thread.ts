@@ -35,12 +35,14 @@ export class LedgerThread {
     this.worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.seq);
       this.pending.delete(r.seq);
+      if (this.pending.size === 0) this.worker.unref();
       if (r.ok) p?.resolve();
       else p?.reject(new Error(r.error ?? 'ledger write failed'));
     });
     this.worker.on('error', (e) => this.failAll(e));
     this.worker.on('exit', () => this.failAll(new Error('ledger writer thread exited')));
-    this.worker.unref(); // an idle writer must not keep a finished CLI process alive
+    // Idle, the thread must not keep a finished process alive; with a write in flight it must.
+    this.worker.unref();
   }
 
   append(rows: readonly LedgerRow[]): Promise<void> {
@@ -56,6 +58,7 @@ export class LedgerThread {
     const seq = ++this.seq;
     if (!this.alive) return Promise.reject(new Error('ledger writer thread is not running'));
     return new Promise<void>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(seq, { resolve, reject });
       this.worker.postMessage({ seq, ...msg });
     });
