@@ -1,14 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { newRequestId } from '../util/ids.js';
 import { GatewayError } from '../wire/errors.js';
-import { parseJsonObject } from '../wire/json.js';
 import type { WireProtocol } from '../wire/protocol.js';
-import type { CallContext, GatewayDeps, Identity } from './context.js';
+import type { GatewayDeps } from './context.js';
 import { forward } from './forward.js';
-import { identify } from './identify.js';
+import { newDraft, prepareCall } from './prepare-call.js';
 import { relayJson } from './relay-json.js';
 import { relayStream } from './relay-stream.js';
-import { route } from './route.js';
 import { recordRejected } from './settle.js';
 
 /**
@@ -22,48 +19,19 @@ export async function handleCall(
   res: ServerResponse,
   rawBody: Buffer,
 ): Promise<void> {
-  const t0 = performance.now();
-  const startedAt = deps.clock.now();
-  const id = newRequestId(startedAt);
-  let identity: Identity | undefined;
-  let modelRequested: string | undefined;
-  let provider: string | undefined;
+  const draft = newDraft(deps, protocol);
   try {
-    identity = await identify(deps.keys, req.headers);
-    const body = parseJsonObject(rawBody);
-    const { model, stream } = protocol.readRequest(body);
-    modelRequested = model;
-    const target = route(deps.registry, protocol, model);
-    provider = target.provider.id;
-    const ctx: CallContext = {
-      id,
-      startedAt,
-      t0,
-      protocol,
-      identity,
-      clientHeaders: req.headers,
-      body,
-      rawBody,
-      modelRequested: model,
-      stream,
-      target,
-      injectedUsage: false,
-    };
+    const ctx = await prepareCall(deps, draft, req, rawBody);
     const upstream = await forward(deps.dispatcher, ctx);
     const isSse = String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
-    if (stream && isSse && upstream.statusCode < 400) await relayStream(deps, ctx, upstream, res);
+    if (ctx.stream && isSse && upstream.statusCode < 400) await relayStream(deps, ctx, upstream, res);
     else await relayJson(deps, ctx, upstream, res);
   } catch (e) {
     const err = e instanceof GatewayError ? e : new GatewayError('internal_error', 'Internal gateway error');
-    if (!(e instanceof GatewayError)) deps.log('internal error', { id, error: String(e) });
-    if (identity)
-      await recordRejected(
-        deps.writer,
-        { id, startedAt, t0, protocol, identity, modelRequested, provider },
-        err.status,
-        err.code,
-      );
-    sendError(res, protocol, err, id);
+    if (!(e instanceof GatewayError)) deps.log('internal error', { id: draft.id, error: String(e) });
+    if (draft.identity)
+      await recordRejected(deps.writer, { ...draft, identity: draft.identity }, err.status, err.code);
+    sendError(res, protocol, err, draft.id);
   }
 }
 

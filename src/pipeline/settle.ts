@@ -1,7 +1,8 @@
 import type { LedgerRow } from '../ledger/types.js';
 import type { LedgerWriter } from '../ledger/writer.js';
-import type { CallContext } from './context.js';
+import type { CallContext, Identity } from './context.js';
 import type { Metered } from './meter.js';
+import type { CallDraft } from './prepare-call.js';
 
 export interface Outcome {
   status: number;
@@ -47,10 +48,7 @@ export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
 /** A call the gateway refused after knowing who made it (bad JSON, unknown model, upstream down): cost 0. */
 export function recordRejected(
   writer: LedgerWriter,
-  draft: Pick<CallContext, 'id' | 'startedAt' | 't0' | 'protocol' | 'identity'> & {
-    modelRequested?: string;
-    provider?: string;
-  },
+  draft: CallDraft & { identity: Identity },
   status: number,
   errorCode: string,
 ): Promise<void> {
