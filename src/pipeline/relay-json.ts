@@ -25,7 +25,8 @@ export async function relayJson(
     throw upstreamFailure(ctx.target.provider.id, e); // the upstream hung up mid-body
   }
   const ok = upstream.statusCode < 400;
-  const parsed = tryParse(bytes.toString('utf8'));
+  const text = bytes.toString('utf8');
+  const parsed = tryParse(text);
   let metered: Metered;
   if (!ok) {
     metered = unbilled();
@@ -33,7 +34,7 @@ export async function relayJson(
     const { usage, model } = ctx.protocol.usageFromResponse(parsed);
     metered = usage
       ? meterReported(deps.catalog, ctx, usage, model)
-      : await meterEstimated(deps.catalog, ctx, undefined, [bytes.toString('utf8')], model);
+      : await meterEstimated(deps.catalog, ctx, undefined, [text], model);
   }
   await settle(deps.writer, ctx, metered, {
     status: upstream.statusCode,

@@ -21,6 +21,7 @@ export interface Target {
 export class ProviderRegistry {
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly declared = new Map<string, Provider>();
+  private models: { id: string; provider: string }[] | undefined;
 
   constructor(config: Readonly<Config>) {
     const all = new Map<string, Provider>();
@@ -51,14 +52,16 @@ export class ProviderRegistry {
     return undefined;
   }
 
-  /** Every model a client can name: catalog models of built-in providers plus declared ones. */
-  listModels(): { id: string; provider: string }[] {
+  /** Every model a client can name: catalog models of built-in providers plus declared ones (built once). */
+  listModels(): readonly { id: string; provider: string }[] {
+    if (this.models) return this.models;
     const out: { id: string; provider: string }[] = [];
     for (const p of this.providers.values()) {
       const catalog = p.id in KEY_ENV ? (findProvider({ providerId: p.catalogProvider })?.models ?? []) : [];
       for (const m of catalog) out.push({ id: m.id, provider: p.id });
       for (const m of p.models) out.push({ id: p.id in KEY_ENV ? m : `${p.id}/${m}`, provider: p.id });
     }
+    this.models = out;
     return out;
   }
 }
