@@ -20,6 +20,7 @@ import type {
   UsageDimension,
   UsageQuery,
   VirtualKeyRecord,
+  WriteOp,
 } from '../src/ledger/types.js';
 import { LedgerWriter } from '../src/ledger/writer.js';
 import { type Standin, startStandin } from '../src/standin/server.js';
@@ -42,6 +43,7 @@ function row(id: string, o: Partial<LedgerRow> = {}): LedgerRow {
     protocol: 'openai',
     modelRequested: 'gpt-4o-mini',
     modelServed: 'gpt-4o-mini-2024-07-18',
+    modelRouted: null,
     inputTokens: 100,
     outputTokens: 20,
     reasoningTokens: 0,
@@ -328,12 +330,15 @@ class ProbeStore implements LedgerStore {
   plan: ('fail-before' | 'fail-after' | 'hold')[] = [];
   private release: (() => void)[] = [];
   constructor(readonly inner: SqliteStore) {}
-  async append(rows: readonly LedgerRow[]): Promise<void> {
-    this.calls.push(rows.length);
+  append(rows: readonly LedgerRow[]): Promise<void> {
+    return this.write(rows.map((request) => ({ request })));
+  }
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    this.calls.push(ops.length);
     const step = this.plan.shift();
     if (step === 'fail-before') throw new Error('disk on fire');
     if (step === 'hold') await new Promise<void>((r) => this.release.push(r));
-    await this.inner.append(rows);
+    await this.inner.write(ops);
     if (step === 'fail-after') throw new Error('commit reported failure after writing');
   }
   releaseAll() {
@@ -467,6 +472,9 @@ describe('LedgerWriter', () => {
   test('drain() does not report success while rows are still uncommitted', async () => {
     const failing: LedgerStore = {
       append: async () => {
+        throw new Error('down');
+      },
+      write: async () => {
         throw new Error('down');
       },
       requests: async () => [],

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
+import { registerEvents } from './events.js';
 import { registerKeys } from './keys.js';
+import { registerPlans } from './plans.js';
 import { registerServe } from './serve.js';
 import { registerUsage } from './usage.js';
+import { registerWallets } from './wallets.js';
 
 const program = new Command()
   .name('margin')
@@ -12,6 +16,10 @@ const program = new Command()
 registerServe(program);
 registerKeys(program);
 registerUsage(program);
+registerPlans(program);
+registerCustomers(program);
+registerWallets(program);
+registerEvents(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

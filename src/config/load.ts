@@ -63,6 +63,10 @@ const ENV_FIELDS: readonly [string, string[], (v: string) => unknown][] = [
   ['MARGIN_DB', ['db'], String],
   ['MARGIN_PORT', ['server', 'port'], Number],
   ['MARGIN_HOST', ['server', 'host'], String],
+  ['MARGIN_PLANS', ['plansFile'], String],
+  ['MARGIN_UPGRADE_URL', ['limits', 'upgradeUrl'], String],
+  ['MARGIN_WEBHOOK_URL', ['webhooks', '0', 'url'], String],
+  ['MARGIN_WEBHOOK_SECRET', ['webhooks', '0', 'secret'], String],
 ];
 
 const BUILTIN_PROVIDERS = [
@@ -75,6 +79,13 @@ function applyEnv(raw: Obj, env: NodeJS.ProcessEnv): Obj {
   for (const [name, path, convert] of ENV_FIELDS) {
     const v = env[name];
     if (!v) continue;
+    if (path[0] === 'webhooks') {
+      // One endpoint from the environment: it is the first entry of the list.
+      const list = Array.isArray(out.webhooks) ? out.webhooks : [];
+      out.webhooks = list;
+      list[0] = { ...(list[0] as Obj | undefined), [path[2] as string]: v };
+      continue;
+    }
     const parent = path.slice(0, -1).reduce(section, out);
     parent[path.at(-1) as string] = convert(v);
   }

@@ -44,6 +44,44 @@ export const priceOverrideSchema = z
     message: 'needs discountPercent or prices',
   });
 
+export const limitsSchema = z
+  .object({
+    /** Where a gated customer can upgrade; sent in 402 errors and event payloads. */
+    upgradeUrl: url.optional(),
+    /** Longest a request waits for in-flight reservations to settle before it is refused (ms). */
+    maxQueueWaitMs: z.number().int().min(0).max(600_000).default(30_000),
+    /** A reservation outlives its provider's timeout by this much before it is treated as orphaned (ms). */
+    reservationGraceMs: z.number().int().min(0).default(30_000),
+    /** Output tokens reserved when a request sets no max_tokens (OpenAI allows that). */
+    defaultMaxOutputTokens: z.number().int().positive().default(4096),
+    /** usage.anomaly fires when a day's volume reaches this many times the customer's typical day. */
+    anomalyFactor: z.number().positive().default(10),
+    /** wallet.low fires below this balance (USD) unless the customer's plan sets walletLowUsd. */
+    walletLowUsd: z.number().nonnegative().default(1),
+  })
+  .strict();
+
+export const webhookEndpointSchema = z
+  .object({
+    url,
+    /** Standard Webhooks secret: `whsec_` followed by base64. */
+    secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, { message: 'must be whsec_ followed by base64' }),
+    /** Event types sent to this endpoint; omitted = all. */
+    events: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+export const webhookDeliverySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(50).default(10),
+    initialBackoffMs: z.number().int().min(0).default(1000),
+    maxBackoffMs: z.number().int().min(0).default(3_600_000),
+    timeoutMs: z.number().int().positive().default(10_000),
+    /** How often the outbox is polled for due deliveries (ms). */
+    pollMs: z.number().int().positive().default(500),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -72,9 +110,17 @@ export const configSchema = z
       })
       .strict()
       .default({ maxBatchDelayMs: 0 }),
+    /** plans.yaml applied at start-up (the same as `margin plans apply`), when set. */
+    plansFile: z.string().min(1).optional(),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    webhooks: z.array(webhookEndpointSchema).default([]),
+    webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
+export type WebhookDeliveryConfig = z.infer<typeof webhookDeliverySchema>;

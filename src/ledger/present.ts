@@ -15,6 +15,7 @@ export function presentRow(r: LedgerRow) {
     protocol: r.protocol,
     model_requested: r.modelRequested,
     model_served: r.modelServed,
+    model_routed: r.modelRouted,
     input_tokens: r.inputTokens,
     output_tokens: r.outputTokens,
     reasoning_tokens: r.reasoningTokens,

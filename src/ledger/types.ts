@@ -1,3 +1,5 @@
+import type { ControlStore } from '../limits/control-store.js';
+
 /** One metered call. Token counts are disjoint (see pricing/usage.ts); money is integer pico-USD. */
 export interface LedgerRow {
   id: string;
@@ -9,6 +11,8 @@ export interface LedgerRow {
   protocol: string;
   modelRequested: string;
   modelServed: string | null;
+  /** The model the gateway sent upstream when it differs from the requested one (a cheaper lane). */
+  modelRouted: string | null;
   inputTokens: number;
   outputTokens: number;
   reasoningTokens: number;
@@ -59,10 +63,55 @@ export interface UsageGroup {
   errorRequests: number;
 }
 
+/** A movement of a prepaid wallet, in pico-USD: positive for top-ups, negative for usage. */
+export interface WalletEntry {
+  id: string;
+  wallet: string;
+  ts: number;
+  amountPico: bigint;
+  reason: string;
+  requestId: string | null;
+  note: string | null;
+}
+
+/** A budget reservation in flight, journaled so a crash cannot lose it (see limits/recovery.ts). */
+export interface ReservationRecord {
+  id: string;
+  customer: string;
+  createdAt: number;
+  expiresAt: number;
+  /** JSON of limits/reservation.ts's ReservationSpec. */
+  spec: string;
+}
+
+/** An event for the outbox; dedupeKey makes "once per cycle per threshold" a unique constraint. */
+export interface EventRecord {
+  id: string;
+  type: string;
+  customer: string;
+  ts: number;
+  dedupeKey: string;
+  payload: string;
+}
+
+/**
+ * One unit of the write path: what a stage commits together, in one transaction with the rest of its
+ * batch — e.g. a call's ledger row, the release of its reservation, its wallet debit and its events.
+ */
+export interface WriteOp {
+  request?: LedgerRow;
+  reserve?: ReservationRecord;
+  release?: string;
+  wallet?: WalletEntry;
+  events?: EventRecord[];
+}
+
 /** The ledger's storage. SQLite now; Postgres implements the same interface and conformance suite. */
 export interface LedgerStore {
   /** Appends rows atomically and durably (resolves only once committed). */
   append(rows: readonly LedgerRow[]): Promise<void>;
+  /** Applies write ops in one transaction, durably; each op is idempotent (safe to retry). */
+  write(ops: readonly WriteOp[]): Promise<void>;
   requests(q: RequestQuery): Promise<LedgerRow[]>;
   usage(q: UsageQuery): Promise<UsageGroup[]>;
 }
@@ -87,5 +136,6 @@ export interface KeyStore {
 }
 
 export interface Store extends LedgerStore, KeyStore {
+  readonly control: ControlStore;
   close(): Promise<void>;
 }

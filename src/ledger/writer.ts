@@ -1,7 +1,7 @@
-import type { LedgerRow, LedgerStore } from './types.js';
+import type { LedgerRow, LedgerStore, WriteOp } from './types.js';
 
 interface Pending {
-  row: LedgerRow;
+  op: WriteOp;
   done: () => void;
   failures: number;
 }
@@ -18,6 +18,8 @@ export class LedgerWriter {
   private queue: Pending[] = [];
   private scheduled = false;
   private flushing: Promise<void> | undefined;
+  /** The batch being written right now (not yet known to be committed). */
+  private writing: Pending[] = [];
   private failures = 0;
 
   constructor(
@@ -25,15 +27,29 @@ export class LedgerWriter {
     private readonly opts: {
       maxBatchDelayMs?: number;
       onError?: (e: unknown) => void;
-      onRejectedRow?: (row: LedgerRow, e: unknown) => void;
+      onRejectedRow?: (op: WriteOp, e: unknown) => void;
     } = {},
   ) {}
 
   record(row: LedgerRow): Promise<void> {
+    return this.submit({ request: row });
+  }
+
+  /** Queues ops for the next group commit; resolves once they are durable. */
+  submit(op: WriteOp): Promise<void> {
     return new Promise<void>((done) => {
-      this.queue.push({ row, done, failures: 0 });
+      this.queue.push({ op, done, failures: 0 });
       this.schedule();
     });
+  }
+
+  /**
+   * Ops handed to the writer and not yet known to be committed. Whoever rebuilds state from the store reads
+   * it without these (by id) and adds them from here, so nothing is missed or counted twice.
+   */
+  *inFlight(): Iterable<WriteOp> {
+    for (const p of this.writing) yield p.op;
+    for (const p of this.queue) yield p.op;
   }
 
   /** Waits until every row recorded so far is committed; rejects if the store stays down past the deadline. */
@@ -63,8 +79,10 @@ export class LedgerWriter {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
+    this.writing = batch;
     this.flushing = this.write(batch).finally(() => {
       this.flushing = undefined;
+      this.writing = [];
       if (this.queue.length > 0)
         this.schedule(this.failures > 0 ? Math.min(2000, 20 * 2 ** this.failures) : undefined);
     });
@@ -77,14 +95,14 @@ export class LedgerWriter {
     const retry: Pending[] = [];
     for (const group of groups) {
       try {
-        await this.store.append(group.map((p) => p.row));
+        await this.store.write(group.map((p) => p.op));
         for (const p of group) p.done();
       } catch (e) {
         this.opts.onError?.(e);
         for (const p of group) {
           p.failures++;
           if (p.failures >= MAX_ROW_FAILURES) {
-            this.opts.onRejectedRow?.(p.row, e);
+            this.opts.onRejectedRow?.(p.op, e);
             p.done();
           } else retry.push(p);
         }

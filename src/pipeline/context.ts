@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { LimitsConfig } from '../config/schema.js';
 import type { KeyStore } from '../ledger/types.js';
 import type { LedgerWriter } from '../ledger/writer.js';
+import type { Reservation } from '../limits/customer-state.js';
+import type { LimitsEngine } from '../limits/engine.js';
 import type { PriceCatalog } from '../pricing/catalog.js';
 import type { ProviderRegistry, Target } from '../providers/registry.js';
 import type { Clock } from '../util/clock.js';
@@ -16,6 +19,8 @@ export interface GatewayDeps {
   keys: KeyStore;
   clock: Clock;
   dispatcher: Dispatcher;
+  limits: LimitsEngine;
+  limitsConfig: LimitsConfig;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -42,4 +47,10 @@ export interface CallContext {
   target: Target;
   /** The gateway added stream usage reporting the client did not ask for. */
   injectedUsage: boolean;
+  /** The request's max_tokens (or max_completion_tokens), when set. */
+  maxOutputTokens: number | undefined;
+  /** Set when admission sent the call to a cheaper lane than the model requested. */
+  modelRouted?: string;
+  /** The budget/wallet reservation this call holds until it settles. */
+  admission?: Reservation;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Reservation } from '../limits/customer-state.js';
 import { newRequestId } from '../util/ids.js';
 import { parseJsonObject } from '../wire/json.js';
 import type { WireProtocol } from '../wire/protocol.js';
@@ -15,6 +16,8 @@ export interface CallDraft {
   identity?: Identity;
   modelRequested?: string;
   provider?: string;
+  /** Held from admission on, so a failure later still settles (releases) it. */
+  admission?: Reservation;
 }
 
 export function newDraft(deps: GatewayDeps, protocol: WireProtocol): CallDraft {
@@ -37,7 +40,7 @@ export async function prepareCall(
   const identity = await identify(deps.keys, req.headers);
   draft.identity = identity;
   const body = parseJsonObject(rawBody);
-  const { model, stream } = read(body);
+  const { model, stream, maxOutputTokens } = read(body);
   draft.modelRequested = model;
   const target = route(deps.registry, draft.protocol, model);
   draft.provider = target.provider.id;
@@ -54,5 +57,6 @@ export async function prepareCall(
     stream,
     target,
     injectedUsage: false,
+    maxOutputTokens,
   };
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { quotaHeaders } from '../limits/quota-view.js';
 import { picoToUsd } from '../util/money.js';
 import { tryParse } from '../wire/json.js';
 import type { CallContext, GatewayDeps } from './context.js';
@@ -36,7 +37,7 @@ export async function relayJson(
       ? meterReported(deps.catalog, ctx, usage, model)
       : await meterEstimated(deps.catalog, ctx, undefined, [text], model);
   }
-  await settle(deps.writer, ctx, metered, {
+  await settle(deps, ctx, metered, {
     status: upstream.statusCode,
     errorCode: ok ? null : upstreamErrorCode(parsed),
     streamed: false,
@@ -44,6 +45,7 @@ export async function relayJson(
   });
   const headers = downstreamHeaders(upstream.headers);
   headers['x-margin-request-id'] = ctx.id;
+  if (ctx.admission) Object.assign(headers, quotaHeaders(ctx.admission.state, ctx.admission.wallet));
   if (metered.costPico !== null) headers['x-margin-cost-usd'] = picoToUsd(metered.costPico);
   res.writeHead(upstream.statusCode, headers);
   res.end(bytes);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
+import { quotaHeaders } from '../limits/quota-view.js';
 import { GatewayError } from '../wire/errors.js';
 import { SseFramer } from '../wire/sse.js';
 import type { CallContext, GatewayDeps } from './context.js';
@@ -22,6 +23,7 @@ export async function relayStream(
 ): Promise<void> {
   const headers = downstreamHeaders(upstream.headers);
   headers['x-margin-request-id'] = ctx.id;
+  if (ctx.admission) Object.assign(headers, quotaHeaders(ctx.admission.state, ctx.admission.wallet));
   res.writeHead(upstream.statusCode, headers);
   res.flushHeaders();
 
@@ -71,7 +73,7 @@ export async function relayStream(
       : await meterEstimated(deps.catalog, ctx, r.usage, r.deliveredText, r.model);
   // An error event from upstream is its own explanation; a stream that just stops is a disconnect.
   const broken = !clientGone && (upstreamBroke || (!r.complete && !r.errorCode));
-  await settle(deps.writer, ctx, metered, {
+  await settle(deps, ctx, metered, {
     status: clientGone ? 499 : broken ? 502 : upstream.statusCode,
     errorCode: clientGone ? 'client_closed' : (r.errorCode ?? (broken ? 'upstream_disconnected' : null)),
     streamed: true,

@@ -1,6 +1,6 @@
-import type { LedgerRow } from '../ledger/types.js';
-import type { LedgerWriter } from '../ledger/writer.js';
-import type { CallContext, Identity } from './context.js';
+import type { LedgerRow, WriteOp } from '../ledger/types.js';
+import type { Reservation } from '../limits/customer-state.js';
+import type { CallContext, GatewayDeps, Identity } from './context.js';
 import type { Metered } from './meter.js';
 import type { CallDraft } from './prepare-call.js';
 
@@ -11,9 +11,18 @@ export interface Outcome {
   ttftMs: number | null;
 }
 
-/** Stage: the ledger row. Resolves once durable; budget counters and events hook in here later. */
-export function settle(writer: LedgerWriter, ctx: CallContext, m: Metered, o: Outcome): Promise<void> {
-  return writer.record(toRow(ctx, m, o));
+/**
+ * Stage: settle. The ledger row, the reservation's release, the wallet debit and any threshold events
+ * commit in one transaction; budget counters move at once. Resolves once durable.
+ */
+export function settle(deps: GatewayDeps, ctx: CallContext, m: Metered, o: Outcome): Promise<void> {
+  return commit(deps, ctx.admission, toRow(ctx, m, o));
+}
+
+function commit(deps: GatewayDeps, admission: Reservation | undefined, row: LedgerRow): Promise<void> {
+  const op: WriteOp = { request: row };
+  if (admission) Object.assign(op, deps.limits.settle(admission, row));
+  return deps.writer.submit(op);
 }
 
 export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
@@ -27,6 +36,7 @@ export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
     protocol: ctx.protocol.id,
     modelRequested: ctx.modelRequested,
     modelServed: m.modelServed,
+    modelRouted: ctx.modelRouted ?? null,
     inputTokens: m.usage.input,
     outputTokens: m.usage.output,
     reasoningTokens: m.usage.reasoning,
@@ -47,12 +57,12 @@ export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
 
 /** A call the gateway refused after knowing who made it (bad JSON, unknown model, upstream down): cost 0. */
 export function recordRejected(
-  writer: LedgerWriter,
+  deps: GatewayDeps,
   draft: CallDraft & { identity: Identity },
   status: number,
   errorCode: string,
 ): Promise<void> {
-  return writer.record({
+  return commit(deps, draft.admission, {
     id: draft.id,
     ts: draft.startedAt,
     customer: draft.identity.customer,
@@ -62,6 +72,7 @@ export function recordRejected(
     protocol: draft.protocol.id,
     modelRequested: draft.modelRequested ?? '',
     modelServed: null,
+    modelRouted: null,
     inputTokens: 0,
     outputTokens: 0,
     reasoningTokens: 0,

@@ -21,3 +21,11 @@ export async function estimateTokens(texts: readonly string[]): Promise<number> 
   for (const t of texts) n += (encoder as Tiktoken).encode(t).length;
   return n;
 }
+
+/** Synchronous count for the request path; the gateway loads the tokenizer before it listens. */
+export function countTokens(texts: readonly string[]): number {
+  if (!encoder) throw new Error('tokenizer not loaded (call loadTokenizer() at start-up)');
+  let n = 0;
+  for (const t of texts) n += encoder.encode(t).length;
+  return n;
+}

@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentKey, presentRow, presentUsage, usageTotal } from '../ledger/present.js';
 import type { Store, UsageDimension } from '../ledger/types.js';
+import type { LimitsEngine } from '../limits/engine.js';
 import { presentedKey } from '../pipeline/identify.js';
 import type { Clock } from '../util/clock.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { obj, tryParse } from '../wire/json.js';
+import { handleAdminLimits, NotFound } from './admin-limits-routes.js';
 import { sendJson } from './respond.js';
 
 const DIMENSIONS: readonly UsageDimension[] = ['customer', 'feature', 'model', 'provider', 'day'];
@@ -15,6 +17,7 @@ export interface AdminDeps {
   store: Store;
   clock: Clock;
   adminKey: string | undefined;
+  limits: LimitsEngine;
 }
 
 /** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
@@ -85,8 +88,11 @@ export async function handleAdmin(
       const k = await deps.store.revokeKey(decodeURIComponent(revoke[1] ?? ''), deps.clock.now());
       return k ? sendJson(res, 200, presentKey(k)) : fail(res, 404, 'key: no key with that id or prefix');
     }
+    const limitsDeps = { control: deps.store.control, limits: deps.limits, clock: deps.clock };
+    if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);
   } catch (e) {
+    if (e instanceof NotFound) return fail(res, 404, e.message);
     // Validation errors from parsers carry the field name in their message.
     return fail(res, 400, (e as Error).message);
   }

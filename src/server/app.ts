@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Store } from '../ledger/types.js';
+import { usageReport } from '../limits/quota-view.js';
 import type { GatewayDeps } from '../pipeline/context.js';
 import { handleCall, sendError } from '../pipeline/handle-call.js';
+import { identify } from '../pipeline/identify.js';
 import { anthropicProtocol } from '../wire/anthropic/protocol.js';
 import { GatewayError } from '../wire/errors.js';
 import { openAIProtocol } from '../wire/openai/protocol.js';
@@ -22,7 +24,7 @@ export interface AppOptions {
 /** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */
 export function createApp(opts: AppOptions): Server {
   const { deps } = opts;
-  const admin = { store: opts.store, clock: deps.clock, adminKey: opts.adminKey };
+  const admin = { store: opts.store, clock: deps.clock, adminKey: opts.adminKey, limits: deps.limits };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
@@ -37,10 +39,15 @@ export function createApp(opts: AppOptions): Server {
         return await passthrough(deps, anthropicProtocol, 'messages/count_tokens', req, res, body);
       }
       if (req.method === 'GET' && path === '/v1/models') return listModels(deps.registry, req, res);
+      if (req.method === 'GET' && path === '/v1/margin/usage') {
+        const { customer } = await identify(deps.keys, req.headers);
+        return sendJson(res, 200, await usageReport(deps.limits, customer, deps.clock.now()));
+      }
       if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (path.startsWith('/admin/v1/')) {
         const url = new URL(req.url ?? '/', 'http://margin.local');
-        const body = req.method === 'POST' ? await readBody(req, 1024 * 1024) : Buffer.alloc(0);
+        const body =
+          req.method === 'POST' || req.method === 'PUT' ? await readBody(req, 1024 * 1024) : Buffer.alloc(0);
         return await handleAdmin(admin, req, res, url, body);
       }
       throw new GatewayError('not_found', `Unknown route ${req.method} ${path}`);

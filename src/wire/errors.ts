@@ -15,6 +15,12 @@ export type ErrorCode =
   | 'upstream_disconnected'
   | 'upstream_not_configured'
   | 'admin_unauthorized'
+  | 'budget_exceeded'
+  | 'feature_quota_exceeded'
+  | 'wallet_insufficient'
+  | 'unpriced_model'
+  | 'rate_limited'
+  | 'budget_busy'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -33,10 +39,25 @@ const STATUS: Record<ErrorCode, number> = {
   upstream_disconnected: 502,
   upstream_not_configured: 500,
   admin_unauthorized: 401,
+  budget_exceeded: 402,
+  feature_quota_exceeded: 402,
+  wallet_insufficient: 402,
+  unpriced_model: 402,
+  rate_limited: 429,
+  budget_busy: 429,
   internal_error: 500,
 };
 
-const RETRYABLE = new Set<ErrorCode>(['upstream_unreachable', 'upstream_timeout', 'upstream_disconnected']);
+const RETRYABLE = new Set<ErrorCode>([
+  'upstream_unreachable',
+  'upstream_timeout',
+  'upstream_disconnected',
+  'rate_limited',
+  'budget_busy',
+]);
+
+/** Extra facts for a gated call (plan, used, cap, reset, upgrade URL), rendered inside the error object. */
+export type ErrorDetails = Record<string, string | number | boolean | null>;
 
 export class GatewayError extends Error {
   override name = 'GatewayError';
@@ -47,6 +68,9 @@ export class GatewayError extends Error {
     message: string,
     /** The request field at fault, when there is one (OpenAI's `param`). */
     readonly param?: string,
+    readonly details?: ErrorDetails,
+    /** Seconds the caller should wait before retrying (sent as `retry-after`). */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.status = STATUS[code];

@@ -14,7 +14,12 @@ export interface WireProtocol {
   /** An error as an in-stream event, for failures after the response headers went out. */
   renderStreamError(e: GatewayError): string;
   /** Validates the parts of a request the gateway relies on; throws GatewayError naming the field. */
-  readRequest(body: Json): { model: string; stream: boolean };
+  readRequest(body: Json): RequestInfo;
+  /**
+   * An upper bound on the input tokens the provider will bill, for budget reservations. `count` is the
+   * o200k tokenizer; each protocol adds its own framing overhead and tokenizer margin.
+   */
+  inputBound(body: Json, raw: Buffer, count: (texts: readonly string[]) => number): InputBound;
   /**
    * The body to send upstream, or undefined to forward the client's bytes untouched. `upstreamModel`
    * differs from the requested one when a `provider/model` prefix is stripped.
@@ -28,6 +33,19 @@ export interface WireProtocol {
   streamTap(injectedUsage: boolean): StreamTap;
   /** The request's text, for estimating input tokens when upstream never reported them. */
   requestText(body: Json): string[];
+}
+
+export interface RequestInfo {
+  model: string;
+  stream: boolean;
+  /** The request's output cap (max_tokens / max_completion_tokens), when it sets one. */
+  maxOutputTokens?: number;
+}
+
+export interface InputBound {
+  tokens: number;
+  /** The request asks the provider to write a prompt cache (billed above fresh input). */
+  cacheWrite: 'none' | '5m' | '1h';
 }
 
 export interface PreparedBody {

@@ -1,40 +1,64 @@
 import type Database from 'better-sqlite3';
-import type { LedgerRow } from '../types.js';
+import type { LedgerRow, WriteOp } from '../types.js';
+
+/** Ledger rows insert with positional parameters (cheaper to bind than named ones); OR IGNORE on the id. */
+function prepareInsertRow(db: Database.Database): (r: LedgerRow) => void {
+  const stmt = db.prepare(`INSERT OR IGNORE INTO requests VALUES (${Array(25).fill('?').join(', ')})`);
+  return (r) => {
+    stmt.run(
+      r.id,
+      r.ts,
+      r.customer,
+      r.keyId,
+      r.feature,
+      r.provider,
+      r.protocol,
+      r.modelRequested,
+      r.modelServed,
+      r.inputTokens,
+      r.outputTokens,
+      r.reasoningTokens,
+      r.cacheWrite5mTokens,
+      r.cacheWrite1hTokens,
+      r.cacheReadTokens,
+      r.costPico,
+      r.unpriced ? 1 : 0,
+      r.estimated ? 1 : 0,
+      r.cacheHit ? 1 : 0,
+      r.status,
+      r.errorCode,
+      r.latencyMs,
+      r.ttftMs,
+      r.streamed ? 1 : 0,
+      r.modelRouted ?? null,
+    );
+  };
+}
 
 /**
- * Prepares the batch insert for ledger rows: positional parameters (cheaper to bind than named ones), one
- * transaction per batch, and INSERT OR IGNORE on the request id so a retried batch never counts a row twice.
+ * Prepares the write path's transaction: a batch of ops (ledger rows, reservations and their release,
+ * wallet movements, events) commits together. Every op is idempotent: rows and wallet entries by id,
+ * events by dedupe key, releases by reservation id; so a retried batch changes nothing twice.
  */
-export function prepareInsertRequests(db: Database.Database): (rows: readonly LedgerRow[]) => void {
-  const stmt = db.prepare(`INSERT OR IGNORE INTO requests VALUES (${Array(24).fill('?').join(', ')})`);
-  return db.transaction((rows: readonly LedgerRow[]) => {
-    for (const r of rows) {
-      stmt.run(
-        r.id,
-        r.ts,
-        r.customer,
-        r.keyId,
-        r.feature,
-        r.provider,
-        r.protocol,
-        r.modelRequested,
-        r.modelServed,
-        r.inputTokens,
-        r.outputTokens,
-        r.reasoningTokens,
-        r.cacheWrite5mTokens,
-        r.cacheWrite1hTokens,
-        r.cacheReadTokens,
-        r.costPico,
-        r.unpriced ? 1 : 0,
-        r.estimated ? 1 : 0,
-        r.cacheHit ? 1 : 0,
-        r.status,
-        r.errorCode,
-        r.latencyMs,
-        r.ttftMs,
-        r.streamed ? 1 : 0,
-      );
+export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]) => void {
+  const insertRow = prepareInsertRow(db);
+  const reserve = db.prepare('INSERT OR IGNORE INTO reservations VALUES (?, ?, ?, ?, ?)');
+  const release = db.prepare('DELETE FROM reservations WHERE id = ?');
+  const wallet = db.prepare('INSERT OR IGNORE INTO wallet_entries VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const event = db.prepare('INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)');
+  return db.transaction((ops: readonly WriteOp[]) => {
+    for (const op of ops) {
+      if (op.reserve) {
+        const r = op.reserve;
+        reserve.run(r.id, r.customer, r.createdAt, r.expiresAt, r.spec);
+      }
+      if (op.request) insertRow(op.request);
+      if (op.wallet) {
+        const w = op.wallet;
+        wallet.run(w.id, w.wallet, w.ts, w.amountPico, w.reason, w.requestId, w.note);
+      }
+      for (const e of op.events ?? []) event.run(e.id, e.type, e.customer, e.ts, e.dedupeKey, e.payload);
+      if (op.release) release.run(op.release);
     }
   });
 }

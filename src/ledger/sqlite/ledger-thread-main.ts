@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { LedgerRow } from '../types.js';
-import { configureConnection, prepareInsertRequests } from './insert-requests.js';
+import type { WriteOp } from '../types.js';
+import { configureConnection, prepareApplyOps } from './insert-requests.js';
 
 // Ledger threads, so SQLite never blocks the gateway's event loop. The writer owns the write connection
 // and answers each batch only after its transaction committed. The checkpointer copies the WAL back into
@@ -25,15 +25,15 @@ if (role === 'checkpointer') {
   });
 } else {
   db.pragma('wal_autocheckpoint = 0'); // the checkpointer thread does it
-  const insert = prepareInsertRequests(db);
-  parentPort?.on('message', (msg: { seq: number; rows?: LedgerRow[]; close?: boolean }) => {
+  const apply = prepareApplyOps(db);
+  parentPort?.on('message', (msg: { seq: number; ops?: WriteOp[]; close?: boolean }) => {
     if (msg.close) {
       db.close();
       parentPort?.postMessage({ seq: msg.seq, ok: true });
       return;
     }
     try {
-      insert(msg.rows ?? []);
+      apply(msg.ops ?? []);
       parentPort?.postMessage({ seq: msg.seq, ok: true });
     } catch (e) {
       parentPort?.postMessage({ seq: msg.seq, ok: false, error: e instanceof Error ? e.message : String(e) });

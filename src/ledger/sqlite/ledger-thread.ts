@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LedgerRow } from '../types.js';
+import type { WriteOp } from '../types.js';
 
 interface Reply {
   seq: number;
@@ -45,8 +45,8 @@ export class LedgerThread {
     this.worker.unref();
   }
 
-  append(rows: readonly LedgerRow[]): Promise<void> {
-    return this.send({ rows });
+  write(ops: readonly WriteOp[]): Promise<void> {
+    return this.send({ ops });
   }
 
   async close(): Promise<void> {
@@ -54,7 +54,7 @@ export class LedgerThread {
     await this.worker.terminate();
   }
 
-  private send(msg: { rows?: readonly LedgerRow[]; close?: boolean }): Promise<void> {
+  private send(msg: { ops?: readonly WriteOp[]; close?: boolean }): Promise<void> {
     const seq = ++this.seq;
     if (!this.alive) return Promise.reject(new Error('ledger writer thread is not running'));
     return new Promise<void>((resolve, reject) => {

@@ -38,4 +38,62 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      revoked_at INTEGER
    ) STRICT;`,
+  // Plans, caps and wallets (issue 3): control-plane tables, the reservation journal, wallet movements and
+  // the event outbox with its webhook deliveries.
+  `ALTER TABLE requests ADD COLUMN model_routed TEXT;
+   CREATE TABLE plans (
+     name TEXT PRIMARY KEY,
+     spec TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE customers (
+     id TEXT PRIMARY KEY,
+     plan TEXT,
+     cycle_day INTEGER NOT NULL CHECK (cycle_day BETWEEN 1 AND 31),
+     wallet TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE wallet_entries (
+     id TEXT PRIMARY KEY,
+     wallet TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     amount_pico INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     request_id TEXT,
+     note TEXT
+   ) STRICT;
+   CREATE INDEX wallet_entries_wallet_ts ON wallet_entries (wallet, ts);
+   CREATE TABLE reservations (
+     id TEXT PRIMARY KEY,
+     customer TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     spec TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE events (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     customer TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     dedupe_key TEXT NOT NULL UNIQUE,
+     payload TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX events_ts ON events (ts);
+   CREATE TABLE webhook_deliveries (
+     event_id TEXT NOT NULL,
+     endpoint TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+     attempts INTEGER NOT NULL,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT,
+     delivered_at INTEGER,
+     PRIMARY KEY (event_id, endpoint)
+   ) STRICT;
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+   CREATE TABLE control (
+     k TEXT PRIMARY KEY,
+     v INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO control VALUES ('revision', 0);`,
 ];

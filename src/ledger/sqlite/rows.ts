@@ -26,6 +26,7 @@ export interface RequestRowDb {
   latency_ms: number;
   ttft_ms: number | null;
   streamed: number;
+  model_routed: string | null;
 }
 
 export function fromRequestRow(d: RequestRowDb): LedgerRow {
@@ -54,6 +55,7 @@ export function fromRequestRow(d: RequestRowDb): LedgerRow {
     latencyMs: d.latency_ms,
     ttftMs: d.ttft_ms,
     streamed: d.streamed === 1,
+    modelRouted: d.model_routed,
   };
 }
 

@@ -9,8 +9,10 @@ import type {
   UsageGroup,
   UsageQuery,
   VirtualKeyRecord,
+  WriteOp,
 } from '../types.js';
-import { configureConnection, prepareInsertRequests } from './insert-requests.js';
+import { SqliteControlStore } from './control-store.js';
+import { configureConnection, prepareApplyOps } from './insert-requests.js';
 import { LedgerThread } from './ledger-thread.js';
 import { MIGRATIONS } from './migrations.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
@@ -31,7 +33,7 @@ const GROUP_EXPR: Record<UsageDimension, string> = {
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
-  private readonly insertMany: (rows: readonly LedgerRow[]) => void;
+  private readonly applyOps: (ops: readonly WriteOp[]) => void;
   private readonly writer: LedgerThread | undefined;
   private readonly checkpointer: LedgerThread | undefined;
   private readonly findByHash: Database.Statement;
@@ -39,6 +41,8 @@ export class SqliteStore implements Store {
   /** Key lookups are on every request; cached until any connection commits a change (see findKeyByHash). */
   private readonly keyCache = new Map<string, VirtualKeyRecord | undefined>();
   private seenVersion = -1;
+  /** Plans, customers, wallets, reservations: the control plane, on the same file. */
+  readonly control: SqliteControlStore;
   private checkedAt = 0;
 
   /** `writerThread`: ledger appends run on their own thread and connection (the gateway's setting). */
@@ -47,12 +51,13 @@ export class SqliteStore implements Store {
     this.db = new Database(file);
     configureConnection(this.db);
     this.migrate();
-    this.insertMany = prepareInsertRequests(this.db);
+    this.applyOps = prepareApplyOps(this.db);
     const threads = opts.writerThread && file !== ':memory:';
     this.writer = threads ? new LedgerThread(file, 'writer') : undefined;
     this.checkpointer = threads ? new LedgerThread(file, 'checkpointer') : undefined;
     this.findByHash = this.db.prepare('SELECT * FROM virtual_keys WHERE hash = ?');
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    this.control = new SqliteControlStore(this.db);
   }
 
   private migrate(): void {
@@ -69,9 +74,13 @@ export class SqliteStore implements Store {
     }
   }
 
-  async append(rows: readonly LedgerRow[]): Promise<void> {
-    if (this.writer?.alive) return this.writer.append(rows);
-    this.insertMany(rows);
+  append(rows: readonly LedgerRow[]): Promise<void> {
+    return this.write(rows.map((request) => ({ request })));
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    if (this.writer?.alive) return this.writer.write(ops);
+    this.applyOps(ops);
   }
 
   async requests(q: RequestQuery): Promise<LedgerRow[]> {

@@ -17,6 +17,6 @@ export const renderAnthropicError: ErrorRenderer = (e) => ({
   status: e.status,
   body: JSON.stringify({
     type: 'error',
-    error: { type: TYPE_BY_STATUS[e.status] ?? 'api_error', message: e.message, code: e.code },
+    error: { type: TYPE_BY_STATUS[e.status] ?? 'api_error', message: e.message, code: e.code, ...e.details },
   }),
 });

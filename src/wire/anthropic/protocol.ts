@@ -21,7 +21,17 @@ export const anthropicProtocol: WireProtocol = {
         'max_tokens: required, must be a positive integer',
         'max_tokens',
       );
-    return r;
+    return { ...r, maxOutputTokens: max };
+  },
+  // Claude's current tokenizer is not public: o200k plus 20% and generous per-message framing is an upper
+  // bound for text (reported usage settles the difference). A cache_control marker may bill the prompt
+  // at the cache-write price.
+  inputBound(body, raw, count) {
+    const messages = Array.isArray(body.messages) ? body.messages.length : 0;
+    const text = count(collectText([body.system, body.messages, body.tools]));
+    const tokens = Math.ceil(text * 1.2) + 8 * messages + 16;
+    const cacheWrite = !raw.includes('"cache_control"') ? 'none' : raw.includes('"1h"') ? '1h' : '5m';
+    return { tokens, cacheWrite };
   },
   // Anthropic streams always carry usage; only a `provider/model` rename changes the body.
   prepareUpstream: (body, _raw, { upstreamModel }) =>

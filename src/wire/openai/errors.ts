@@ -19,6 +19,7 @@ export const renderOpenAIError: ErrorRenderer = (e) => ({
       type: TYPE_BY_STATUS[e.status] ?? 'server_error',
       param: e.param ?? null,
       code: e.code,
+      ...e.details,
     },
   }),
 });

@@ -1,7 +1,7 @@
 import { type Json, obj, str } from '../json.js';
 import type { WireProtocol } from '../protocol.js';
 import { collectText } from '../request-text.js';
-import { requireModelAndMessages } from '../validate.js';
+import { optionalPositiveInt, requireModelAndMessages } from '../validate.js';
 import { renderOpenAIError } from './errors.js';
 import { openAIStreamTap } from './stream-tap.js';
 import { usageFromOpenAI } from './usage.js';
@@ -14,7 +14,18 @@ export const openAIProtocol: WireProtocol = {
   renderError: renderOpenAIError,
   // The OpenAI SDK raises an APIError for a `data:` chunk that carries `error`.
   renderStreamError: (e) => `data: ${renderOpenAIError(e).body}\n\n`,
-  readRequest: requireModelAndMessages,
+  readRequest(body) {
+    const r = requireModelAndMessages(body);
+    const maxOutputTokens =
+      optionalPositiveInt(body, 'max_completion_tokens') ?? optionalPositiveInt(body, 'max_tokens');
+    return { ...r, maxOutputTokens };
+  },
+  // OpenAI's documented framing: 3 tokens per message plus 3 to prime the reply; names and tool schemas
+  // are counted as text. Prompt caching is automatic and never billed above fresh input.
+  inputBound(body, _raw, count) {
+    const messages = Array.isArray(body.messages) ? body.messages.length : 0;
+    return { tokens: count(collectText([body.messages, body.tools])) + 3 * messages + 3, cacheWrite: 'none' };
+  },
   prepareUpstream(body, raw, { stream, upstreamModel }) {
     const renamed = upstreamModel !== body.model;
     // Streams must report usage to be metered; ask for it when the client did not.

@@ -1,0 +1,216 @@
+import type Database from 'better-sqlite3';
+import type {
+  ControlStore,
+  CustomerRecord,
+  DailyUsage,
+  FeatureUsage,
+  StoredPlan,
+} from '../../limits/control-store.js';
+import type { PlanSpec } from '../../limits/plan-schema.js';
+import type { ReservationRecord, WalletEntry } from '../types.js';
+
+interface CustomerRowDb {
+  id: string;
+  plan: string | null;
+  cycle_day: number;
+  wallet: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface WalletRowDb {
+  id: string;
+  wallet: string;
+  ts: number;
+  amount_pico: bigint;
+  reason: string;
+  request_id: string | null;
+  note: string | null;
+}
+
+const TOKENS =
+  'input_tokens + output_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens';
+
+const fromCustomer = (r: CustomerRowDb): CustomerRecord => ({
+  id: r.id,
+  plan: r.plan,
+  cycleDay: r.cycle_day,
+  wallet: r.wallet ?? r.id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Plans, customers, wallets and the reservation journal in the ledger's SQLite file. */
+export class SqliteControlStore implements ControlStore {
+  constructor(private readonly db: Database.Database) {}
+
+  private bump(): void {
+    this.db.prepare(`UPDATE control SET v = v + 1 WHERE k = 'revision'`).run();
+  }
+
+  async revision(): Promise<number> {
+    return this.db.prepare(`SELECT v FROM control WHERE k = 'revision'`).pluck().get() as number;
+  }
+
+  async upsertPlans(plans: Record<string, PlanSpec>, at: number): Promise<void> {
+    const put = this.db.prepare(
+      `INSERT INTO plans VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`,
+    );
+    this.db.transaction(() => {
+      for (const [name, spec] of Object.entries(plans)) put.run(name, JSON.stringify(spec), at);
+      this.bump();
+    })();
+  }
+
+  async listPlans(): Promise<StoredPlan[]> {
+    const rows = this.db.prepare('SELECT * FROM plans ORDER BY name').all() as {
+      name: string;
+      spec: string;
+      updated_at: number;
+    }[];
+    return rows.map((r) => ({ name: r.name, spec: JSON.parse(r.spec) as PlanSpec, updatedAt: r.updated_at }));
+  }
+
+  async getCustomer(id: string): Promise<CustomerRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM customers WHERE id = ?').get(id) as CustomerRowDb | undefined;
+    return r ? fromCustomer(r) : undefined;
+  }
+
+  async listCustomers(): Promise<CustomerRecord[]> {
+    return (this.db.prepare('SELECT * FROM customers ORDER BY id').all() as CustomerRowDb[]).map(
+      fromCustomer,
+    );
+  }
+
+  async setCustomer(
+    c: { id: string; plan?: string | null; cycleDay?: number; wallet?: string },
+    at: number,
+  ): Promise<CustomerRecord> {
+    return this.db.transaction(() => {
+      if (c.plan) {
+        const exists = this.db.prepare('SELECT 1 FROM plans WHERE name = ?').get(c.plan);
+        if (!exists)
+          throw new Error(`plan: no plan named ${JSON.stringify(c.plan)} (apply plans.yaml first)`);
+      }
+      const cur = this.db.prepare('SELECT * FROM customers WHERE id = ?').get(c.id) as
+        | CustomerRowDb
+        | undefined;
+      // A new customer's cycle is anchored on the day it is created unless one is given.
+      const cycleDay = c.cycleDay ?? cur?.cycle_day ?? new Date(at).getUTCDate();
+      const plan = c.plan === undefined ? (cur?.plan ?? null) : c.plan;
+      const wallet = c.wallet ?? cur?.wallet ?? null;
+      this.db
+        .prepare(
+          `INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+             plan = excluded.plan, cycle_day = excluded.cycle_day, wallet = excluded.wallet,
+             updated_at = excluded.updated_at`,
+        )
+        .run(c.id, plan, cycleDay, wallet, cur?.created_at ?? at, at);
+      this.bump();
+      return fromCustomer(this.db.prepare('SELECT * FROM customers WHERE id = ?').get(c.id) as CustomerRowDb);
+    })();
+  }
+
+  async addWalletEntry(e: WalletEntry): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO wallet_entries VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(e.id, e.wallet, e.ts, e.amountPico, e.reason, e.requestId, e.note);
+      this.bump();
+    })();
+  }
+
+  async walletBalance(wallet: string, exclude: readonly string[]): Promise<bigint> {
+    const v = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(amount_pico), 0) FROM wallet_entries
+         WHERE wallet = ? AND id NOT IN (SELECT value FROM json_each(?))`,
+      )
+      .pluck()
+      .safeIntegers(true)
+      .get(wallet, JSON.stringify(exclude)) as bigint;
+    return BigInt(v);
+  }
+
+  async walletEntries(wallet: string, limit: number): Promise<WalletEntry[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM wallet_entries WHERE wallet = ? ORDER BY ts DESC, id DESC LIMIT ?')
+      .safeIntegers(true)
+      .all(wallet, limit) as WalletRowDb[];
+    return rows.map((r) => ({
+      id: r.id,
+      wallet: r.wallet,
+      ts: Number(r.ts),
+      amountPico: BigInt(r.amount_pico),
+      reason: r.reason,
+      requestId: r.request_id,
+      note: r.note,
+    }));
+  }
+
+  async listWallets(): Promise<string[]> {
+    return this.db.prepare('SELECT DISTINCT wallet FROM wallet_entries').pluck().all() as string[];
+  }
+
+  async usageByFeature(
+    customer: string,
+    from: number,
+    to: number,
+    exclude: readonly string[],
+  ): Promise<FeatureUsage[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT feature, COALESCE(SUM(cost_pico), 0) AS cost, COALESCE(SUM(${TOKENS}), 0) AS tokens,
+           COALESCE(SUM((${TOKENS}) > 0), 0) AS runs
+         FROM requests WHERE customer = ? AND ts >= ? AND ts < ?
+           AND id NOT IN (SELECT value FROM json_each(?))
+         GROUP BY feature`,
+      )
+      .safeIntegers(true)
+      .all(customer, from, to, JSON.stringify(exclude)) as Record<string, bigint | string>[];
+    return rows.map((r) => ({
+      feature: String(r.feature),
+      costPico: BigInt(r.cost as bigint),
+      tokens: BigInt(r.tokens as bigint),
+      runs: BigInt(r.runs as bigint),
+    }));
+  }
+
+  async usageByDay(customer: string, from: number, to: number): Promise<DailyUsage[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT (ts / 86400000) * 86400000 AS day, COALESCE(SUM(cost_pico), 0) AS cost,
+           COALESCE(SUM(${TOKENS}), 0) AS tokens, COALESCE(SUM((${TOKENS}) > 0), 0) AS runs
+         FROM requests WHERE customer = ? AND ts >= ? AND ts < ? GROUP BY day ORDER BY day`,
+      )
+      .safeIntegers(true)
+      .all(customer, from, to) as Record<string, bigint>[];
+    return rows.map((r) => ({
+      day: Number(r.day),
+      costPico: BigInt(r.cost as bigint),
+      tokens: BigInt(r.tokens as bigint),
+      runs: BigInt(r.runs as bigint),
+    }));
+  }
+
+  async listReservations(): Promise<ReservationRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM reservations ORDER BY created_at').all() as {
+      id: string;
+      customer: string;
+      created_at: number;
+      expires_at: number;
+      spec: string;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      customer: r.customer,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      spec: r.spec,
+    }));
+  }
+
+  async hasRequest(id: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM requests WHERE id = ?').get(id) !== undefined;
+  }
+}

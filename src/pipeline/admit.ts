@@ -1,0 +1,76 @@
+import type { Reservation } from '../limits/customer-state.js';
+import { type CallAmount, measure, type Plan } from '../limits/plan.js';
+import { costPico } from '../pricing/cost.js';
+import { countTokens } from '../pricing/estimate-tokens.js';
+import { emptyUsage, type Usage } from '../pricing/usage.js';
+import type { CallContext, GatewayDeps } from './context.js';
+import { route } from './route.js';
+
+/**
+ * Stage: admission. For a customer with a plan or a wallet: switch to the plan's cheaper lane when past
+ * its soft threshold (or throttled cap), then reserve the call's worst case — input counted with a real
+ * tokenizer, plus max_tokens at the output price — against rate limits, budget, feature quota and wallet.
+ * Customers without limits pass straight through.
+ */
+export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reservation | undefined> {
+  const policy = await deps.limits.policy(ctx.identity.customer);
+  if (!policy) return undefined;
+  const lane =
+    deps.limits.laneFor(policy, ctx.modelRequested) ?? deps.limits.laneFor(policy, ctx.target.model);
+  if (lane) {
+    ctx.target = route(deps.registry, ctx.protocol, lane);
+    ctx.modelRouted = ctx.target.model;
+  }
+  const { provider, model } = ctx.target;
+  const bound = ctx.protocol.inputBound(ctx.body, ctx.rawBody, countTokens);
+  const maxOut = ctx.maxOutputTokens ?? deps.limitsConfig.defaultMaxOutputTokens;
+  const quote = deps.catalog.quote(provider.id, model, ctx.startedAt);
+  const inputClass =
+    bound.cacheWrite === '1h' ? 'cacheWrite1h' : bound.cacheWrite === '5m' ? 'cacheWrite5m' : 'input';
+  const usage = (output: number): Usage => ({ ...emptyUsage(), [inputClass]: bound.tokens, output });
+  const amount = (output: number): CallAmount => {
+    const c = quote ? costPico(usage(output), quote) : Number.NaN;
+    return {
+      feature: ctx.identity.feature,
+      costPico: Number.isSafeInteger(c) ? BigInt(c) : null,
+      tokens: bound.tokens + output,
+      billable: true,
+    };
+  };
+  const worst = amount(maxOut);
+  const input = amount(0);
+  const reservation = await deps.limits.reserve(policy, {
+    id: ctx.id,
+    keyId: ctx.identity.keyId,
+    worst,
+    tpmTokens: worst.tokens,
+    expiresAt: ctx.startedAt + provider.timeoutMs + deps.limitsConfig.reservationGraceMs,
+    journal: {
+      ts: ctx.startedAt,
+      keyId: ctx.identity.keyId,
+      feature: ctx.identity.feature,
+      provider: provider.id,
+      protocol: ctx.protocol.id,
+      modelRequested: ctx.modelRequested,
+      model,
+      inputTokens: bound.tokens,
+      inputCostPico: input.costPico === null ? null : String(input.costPico),
+    },
+    fittingMaxTokens: (room: bigint, plan: Plan) =>
+      largestFitting(room, maxOut - 1, (m) => measure(plan, amount(m))),
+  });
+  ctx.admission = reservation;
+  return reservation;
+}
+
+/** The largest max_tokens in [1, hi] whose worst case fits `room` (binary search; cost grows with it). */
+function largestFitting(room: bigint, hi: number, cost: (m: number) => bigint): number | undefined {
+  if (hi < 1 || cost(1) > room) return undefined;
+  let lo = 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (cost(mid) <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -1,0 +1,117 @@
+import type { ServerResponse } from 'node:http';
+import { applyPlans, setCustomerPlan, topUpWallet } from '../limits/control-actions.js';
+import type { ControlStore } from '../limits/control-store.js';
+import type { LimitsEngine } from '../limits/engine.js';
+import { parsePlans } from '../limits/plans-file.js';
+import { usageReport } from '../limits/quota-view.js';
+import type { Clock } from '../util/clock.js';
+import { picoToUsd } from '../util/money.js';
+import { obj, tryParse } from '../wire/json.js';
+import { sendJson } from './respond.js';
+
+export interface AdminLimitsDeps {
+  control: ControlStore;
+  limits: LimitsEngine;
+  clock: Clock;
+}
+
+/**
+ * Plans, customers and wallets under /admin/v1. Returns false when no route matched. Changes apply to the
+ * very next request (the engine is refreshed before answering).
+ */
+export async function handleAdminLimits(
+  deps: AdminLimitsDeps,
+  method: string,
+  path: string,
+  rawBody: Buffer,
+  res: ServerResponse,
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const body = () => {
+    const b = obj(tryParse(rawBody.toString('utf8')));
+    if (!b) throw new Error('body: must be a JSON object');
+    return b;
+  };
+  if (path === '/plans' && method === 'GET') {
+    sendJson(res, 200, { data: await deps.control.listPlans() });
+    return true;
+  }
+  if (path === '/plans' && (method === 'PUT' || method === 'POST')) {
+    const plans = await applyPlans(deps.control, parsePlans(body(), 'body'), now);
+    await deps.limits.refresh(true);
+    sendJson(res, 200, { data: plans });
+    return true;
+  }
+  if (path === '/customers' && method === 'GET') {
+    sendJson(res, 200, { data: await deps.control.listCustomers() });
+    return true;
+  }
+  const customer = /^\/customers\/([^/]+)$/.exec(path);
+  if (customer) {
+    const id = decodeURIComponent(customer[1] ?? '');
+    if (method === 'GET') {
+      const c = await deps.control.getCustomer(id);
+      if (!c) throw new NotFound(`customer: no customer ${JSON.stringify(id)}`);
+      sendJson(res, 200, { ...c, usage: await usageReport(deps.limits, id, now) });
+      return true;
+    }
+    if (method === 'PUT' || method === 'POST') {
+      const b = body();
+      const plan = b.plan === null ? null : typeof b.plan === 'string' ? b.plan : undefined;
+      const cycleDay = b.cycle_day === undefined ? undefined : Number(b.cycle_day);
+      const wallet = typeof b.wallet === 'string' ? b.wallet : undefined;
+      const c = await setCustomerPlan(deps.control, { id, plan, cycleDay, wallet }, now);
+      await deps.limits.refresh(true);
+      sendJson(res, 200, c);
+      return true;
+    }
+  }
+  const topUp = /^\/wallets\/([^/]+)\/top-ups$/.exec(path);
+  if (topUp && method === 'POST') {
+    const b = body();
+    const amount = typeof b.amount_usd === 'number' ? String(b.amount_usd) : b.amount_usd;
+    if (typeof amount !== 'string') throw new Error('amount_usd: required, a decimal number of USD');
+    const reason = typeof b.reason === 'string' ? b.reason : undefined;
+    const note = typeof b.note === 'string' ? b.note : undefined;
+    const id = decodeURIComponent(topUp[1] ?? '');
+    const { entry, balancePico } = await topUpWallet(deps.control, id, amount, { reason, note }, now);
+    await deps.limits.refresh(true);
+    sendJson(res, 201, { entry: presentEntry(entry), balance_usd: picoToUsd(balancePico) });
+    return true;
+  }
+  const wallet = /^\/wallets\/([^/]+)$/.exec(path);
+  if (wallet && method === 'GET') {
+    const id = decodeURIComponent(wallet[1] ?? '');
+    const c = await deps.control.getCustomer(id);
+    const walletId = c?.wallet ?? id;
+    sendJson(res, 200, {
+      wallet: walletId,
+      balance_usd: picoToUsd(await deps.control.walletBalance(walletId, [])),
+      entries: (await deps.control.walletEntries(walletId, 100)).map(presentEntry),
+    });
+    return true;
+  }
+  return false;
+}
+
+export class NotFound extends Error {}
+
+export function presentEntry(e: {
+  id: string;
+  wallet: string;
+  ts: number;
+  amountPico: bigint;
+  reason: string;
+  requestId: string | null;
+  note: string | null;
+}) {
+  return {
+    id: e.id,
+    wallet: e.wallet,
+    ts: new Date(e.ts).toISOString(),
+    amount_usd: picoToUsd(e.amountPico),
+    reason: e.reason,
+    request_id: e.requestId,
+    note: e.note,
+  };
+}
