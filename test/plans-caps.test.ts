@@ -1,0 +1,327 @@
+// Plans through the official SDKs: soft threshold and lane switch, hard cap (402 with the upgrade
+// fields), throttle, feature sub-quotas, rate limits, quota headers, the usage endpoint, cycle reset and
+// plan changes on an injected clock.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { PlansError, parsePlans } from '../src/limits/plans-file.js';
+import { runCli } from './helpers/cli.js';
+import { expectedPico } from './helpers/expected-cost.js';
+import { type Harness, startHarness } from './helpers/harness.js';
+import { admin, applyPlans, ManualClock, outboxEvents, setPlan } from './helpers/limits.js';
+
+const T0 = Date.parse('2026-11-20T12:00:00Z');
+const UPGRADE = 'https://app.example.com/billing/upgrade';
+const ask = (model = 'gpt-4o', extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}) => ({
+  model,
+  messages: [{ role: 'user' as const, content: 'Summarise the quarterly report.' }],
+  max_tokens: 50,
+  ...extra,
+});
+
+describe('plans.yaml validation', () => {
+  test('errors name the plan and the field', () => {
+    const bad = (doc: unknown, field: RegExp) =>
+      assert.throws(
+        () => parsePlans(doc),
+        (e: unknown) => e instanceof PlansError && field.test(e.message),
+      );
+    bad(
+      { plans: { pro: { priceUsd: 49, budget: { unit: 'euros', amount: 10 } } } },
+      /plans\.pro\.budget\.unit/,
+    );
+    bad({ plans: { pro: { priceUsd: -1 } } }, /plans\.pro\.priceUsd/);
+    bad(
+      { plans: { pro: { priceUsd: 9, budget: { unit: 'credits', amount: 100 } } } },
+      /plans\.pro\.budget\.creditsPerUsd/,
+    );
+    bad({ plans: { pro: { priceUsd: 9, hardCap: { action: 'explode' } } } }, /plans\.pro\.hardCap\.action/);
+    bad(
+      { plans: { pro: { priceUsd: 9, budget: { unit: 'usd', amount: 5 }, features: { doc: {} } } } },
+      /plans\.pro\.features\.doc/,
+    );
+    bad({ plans: { pro: { priceUsd: 9, rateLimits: { rpm: 0 } } } }, /plans\.pro\.rateLimits\.rpm/);
+    bad({ plans: { 'bad name!': { priceUsd: 9 } } }, /plans/);
+    bad({ plans: { pro: { priceUsd: 9, surprise: true } } }, /plans\.pro/);
+  });
+
+  test('`margin plans apply` rejects a bad file naming the field, then applies a good one', async () => {
+    const dir = tmpdir();
+    const db = join(dir, `plans-${process.pid}-${Date.now()}.db`);
+    const badFile = join(dir, `bad-plans-${process.pid}.yaml`);
+    writeFileSync(badFile, 'plans:\n  starter:\n    priceUsd: 29\n    budget: { unit: usd, amount: lots }\n');
+    const bad = await runCli(['plans', 'apply', badFile, '--db', db]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /plans\.starter\.budget\.amount/);
+    const goodFile = join(dir, `good-plans-${process.pid}.yaml`);
+    writeFileSync(
+      goodFile,
+      'plans:\n  starter:\n    priceUsd: 29\n    budget: { unit: usd, amount: 5 }\n  pro:\n    priceUsd: 99\n    budget: { unit: credits, amount: 5000, creditsPerUsd: 100 }\n',
+    );
+    const good = await runCli(['plans', 'apply', goodFile, '--db', db]);
+    assert.equal(good.code, 0, good.stderr);
+    const set = await runCli(['customers', 'set-plan', 'acme', 'pro', '--cycle-day', '15', '--db', db]);
+    assert.equal(set.code, 0, set.stderr);
+    const unknown = await runCli(['customers', 'set-plan', 'acme', 'platinum', '--db', db]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /plan: no plan named "platinum"/);
+    const list = await runCli(['customers', 'list', '--json', '--db', db]);
+    const customers = JSON.parse(list.stdout) as { id: string; plan: string; cycleDay: number }[];
+    assert.deepEqual(
+      customers.map((c) => [c.id, c.plan, c.cycleDay]),
+      [['acme', 'pro', 15]],
+    );
+  });
+});
+
+describe('soft threshold, lanes and hard cap (runs budget)', () => {
+  let h: Harness;
+  const clock = new ManualClock(T0);
+  before(async () => {
+    h = await startHarness({ clock, env: { MARGIN_UPGRADE_URL: UPGRADE } });
+  });
+  after(() => h.close());
+  beforeEach(() => h.standin.reset());
+
+  test('80% → one soft event and the cheaper lane in the ledger; 100% → 402 with the upgrade fields', async () => {
+    await applyPlans(h, {
+      starter: {
+        priceUsd: 29,
+        budget: { unit: 'runs', amount: 10 },
+        soft: { thresholdPercent: 80, lanes: { 'gpt-4o': 'gpt-4o-mini' } },
+      },
+      growth: { priceUsd: 99, budget: { unit: 'runs', amount: 100 } },
+      scale: { priceUsd: 299, budget: { unit: 'runs', amount: 1000 } },
+    });
+    await setPlan(h, 'acme', 'starter', { cycle_day: 1 });
+    for (let i = 0; i < 8; i++) {
+      const { response } = await h.openai.chat.completions.create(ask()).withResponse();
+      assert.equal(response.headers.get('x-margin-budget-used'), String(i + 1), 'headers include this call');
+      assert.equal(response.headers.get('x-margin-budget-limit'), '10');
+      assert.equal(response.headers.get('x-margin-budget-reset'), '2026-12-01T00:00:00.000Z');
+    }
+    let rows = await h.rows();
+    assert.ok(rows.every((r) => r.modelRouted === null));
+    assert.deepEqual(
+      (await outboxEvents(h)).map((e) => e.type),
+      ['budget.soft_reached'],
+      'the 8th run crossed 80%',
+    );
+
+    const ninth = await h.openai.chat.completions.create(ask());
+    assert.equal(ninth.model, 'gpt-4o-mini', 'past the soft threshold gpt-4o goes to its cheaper lane');
+    const sent = h.standin.requests.at(-1)?.body as { model: string };
+    assert.equal(sent.model, 'gpt-4o-mini', 'the upstream was asked for the lane model');
+    rows = await h.rows();
+    assert.equal(rows[0]?.modelRequested, 'gpt-4o');
+    assert.equal(rows[0]?.modelRouted, 'gpt-4o-mini');
+    await h.openai.chat.completions.create(ask());
+
+    const err = await h.openai.chat.completions.create(ask()).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.APIError, 'the SDK raises a typed error');
+    assert.equal(err.status, 402);
+    assert.match(err.message, /budget reached on plan starter: used 10 runs of 10 runs/i);
+    assert.match(err.message, new RegExp(UPGRADE.replaceAll('.', '\\.')));
+    const body = err.error as Record<string, unknown>;
+    assert.equal(body.code, 'budget_exceeded');
+    assert.equal(body.plan, 'starter');
+    assert.equal(body.used, '10');
+    assert.equal(body.cap, '10');
+    assert.equal(body.reset_at, '2026-12-01T00:00:00.000Z');
+    assert.equal(body.upgrade_url, UPGRADE);
+
+    // Anthropic's SDK gets the same refusal in its own error shape.
+    const anthropic = await h.anthropic.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    assert.ok(anthropic instanceof Anthropic.APIError);
+    assert.equal(anthropic.status, 402);
+    assert.equal((anthropic.error as { error: { type: string } }).error.type, 'billing_error');
+
+    const events = await outboxEvents(h);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['budget.soft_reached', 'budget.exhausted'],
+      'each threshold fires once per cycle, however many calls are refused',
+    );
+    const exhausted = events[1]?.payload ?? {};
+    assert.equal(exhausted.used, '10');
+    assert.equal(exhausted.plan, 'starter');
+    // 10 runs in 19.5 days of a 30-day cycle → 10 / 19.5 × 30 ≈ 15.4 runs projected → growth covers it.
+    assert.equal(exhausted.days_elapsed, 19.5);
+    assert.equal(exhausted.projected_cycle_usage, '16');
+    assert.deepEqual(exhausted.recommended_plan, { name: 'growth', price_usd: '99', budget: '100' });
+    assert.equal(exhausted.upgrade_url, UPGRADE);
+    const refused = (await h.rows()).filter((r) => r.status === 402);
+    assert.equal(refused.length, 2, 'refused calls are in the ledger, at no cost');
+    assert.ok(refused.every((r) => r.costPico === 0 && r.errorCode === 'budget_exceeded'));
+  });
+
+  test('cycle reset on the customer’s day, and a plan change takes effect at once', async () => {
+    // Still capped (previous test) until the cycle turns on Dec 1 00:00 UTC.
+    await assert.rejects(h.openai.chat.completions.create(ask()), { status: 402 });
+    await setPlan(h, 'acme', 'growth');
+    const upgraded = await h.openai.chat.completions.create(ask()).withResponse();
+    assert.equal(upgraded.response.headers.get('x-margin-budget-limit'), '100', 'upgrade applies at once');
+    assert.equal(upgraded.response.headers.get('x-margin-budget-used'), '11');
+    await setPlan(h, 'acme', 'starter');
+    await assert.rejects(h.openai.chat.completions.create(ask()), { status: 402 });
+    clock.t = Date.parse('2026-12-01T00:00:00Z');
+    const fresh = await h.openai.chat.completions.create(ask()).withResponse();
+    assert.equal(fresh.response.headers.get('x-margin-budget-used'), '1', 'a new cycle starts from zero');
+    assert.equal(fresh.response.headers.get('x-margin-budget-reset'), '2027-01-01T00:00:00.000Z');
+    assert.equal(fresh.data.model, 'gpt-4o', 'and the lane is back to the requested model');
+  });
+
+  test('GET /v1/margin/usage shows the customer its own usage, cap and pace', async () => {
+    clock.t = Date.parse('2026-12-11T00:00:00Z'); // 10 days into the cycle
+    const res = await fetch(`${h.gateway.url}/v1/margin/usage`, {
+      headers: { authorization: `Bearer ${h.key}` },
+    });
+    assert.equal(res.status, 200);
+    const u = (await res.json()) as {
+      customer: string;
+      plan: { name: string };
+      budget: {
+        unit: string;
+        cap: string;
+        used: string;
+        remaining: string;
+        reset_at: string;
+        pace: Record<string, unknown>;
+      };
+    };
+    assert.equal(u.customer, 'acme');
+    assert.equal(u.plan.name, 'starter');
+    assert.equal(u.budget.unit, 'runs');
+    assert.equal(u.budget.used, '1');
+    assert.equal(u.budget.remaining, '9');
+    assert.equal(u.budget.reset_at, '2027-01-01T00:00:00.000Z');
+    assert.equal(u.budget.pace.days_elapsed, 10);
+    assert.equal(u.budget.pace.projected_cycle_usage, '4', '1 run in 10 of 31 days → 3.1 → 4');
+    const anon = await fetch(`${h.gateway.url}/v1/margin/usage`);
+    assert.equal(anon.status, 401);
+  });
+});
+
+describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas, throttle, rate limits', () => {
+  let h: Harness;
+  const clock = new ManualClock(T0);
+  before(async () => {
+    h = await startHarness({ clock });
+  });
+  after(() => h.close());
+  beforeEach(() => h.standin.reset());
+
+  test('a request whose max_tokens does not fit is refused with the largest max_tokens that would', async () => {
+    // gpt-4o-mini output is $0.60/MTok: 1,000 output tokens cost 600,000,000 pico-USD.
+    const out1000 = expectedPico('openai', 'gpt-4o-mini', { input: 0, output: 1000 });
+    await applyPlans(h, { tiny: { priceUsd: 5, budget: { unit: 'usd', amount: '0.0005' } } });
+    await setPlan(h, 'acme', 'tiny', { cycle_day: 1 });
+    const err = await h.openai.chat.completions
+      .create(ask('gpt-4o-mini', { max_tokens: 1000 }))
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 402);
+    const body = err.error as Record<string, unknown>;
+    const suggested = body.suggested_max_tokens as number;
+    assert.ok(Number.isInteger(suggested) && suggested > 0 && suggested < 1000);
+    assert.ok(out1000 > 500_000_000n, 'the worst case alone exceeds the $0.0005 cap');
+    assert.match(err.message, new RegExp(`max_tokens ≤ ${suggested}`));
+    h.standin.setDefault({ kind: 'reply', usage: { inputTokens: 10, outputTokens: 5 } });
+    const ok = await h.openai.chat.completions.create(ask('gpt-4o-mini', { max_tokens: suggested }));
+    assert.equal(ok.usage?.completion_tokens, 5, 'the suggested max_tokens fits and is served');
+    const row = (await h.rows())[0];
+    assert.equal(
+      BigInt(row?.costPico ?? -1),
+      expectedPico('openai', 'gpt-4o-mini', { input: 10, output: 5 }),
+    );
+  });
+
+  test('a feature sub-quota refuses that feature only', async () => {
+    await applyPlans(h, {
+      docs: {
+        priceUsd: 49,
+        budget: { unit: 'runs', amount: 10 },
+        features: { 'long-doc': { maxPercent: 20 } },
+      },
+    });
+    await setPlan(h, 'acme', 'docs');
+    clock.t = Date.parse('2027-02-01T00:00:00Z'); // a fresh cycle
+    const longDoc = new OpenAI({
+      apiKey: h.key,
+      baseURL: `${h.gateway.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-margin-feature': 'long-doc' },
+    });
+    await longDoc.chat.completions.create(ask());
+    await longDoc.chat.completions.create(ask());
+    const err = await longDoc.chat.completions.create(ask()).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 402);
+    assert.equal((err.error as Record<string, unknown>).code, 'feature_quota_exceeded');
+    assert.equal((err.error as Record<string, unknown>).feature, 'long-doc');
+    await h.openai.chat.completions.create(ask()); // the default feature still has budget
+  });
+
+  test('throttle at the cap: the cheaper lane, one call at a time, not a refusal', async () => {
+    await applyPlans(h, {
+      lane: {
+        priceUsd: 19,
+        budget: { unit: 'runs', amount: 2 },
+        hardCap: { action: 'throttle', lanes: { 'gpt-4o': 'gpt-4o-mini' }, concurrency: 1 },
+      },
+    });
+    await setPlan(h, 'acme', 'lane');
+    clock.t = Date.parse('2027-03-01T00:00:00Z');
+    await h.openai.chat.completions.create(ask());
+    await h.openai.chat.completions.create(ask());
+    h.standin.setDefault({ kind: 'reply', firstByteDelayMs: 150 });
+    const t = performance.now();
+    const answers = await Promise.all([1, 2, 3].map(() => h.openai.chat.completions.create(ask())));
+    const elapsed = performance.now() - t;
+    assert.deepEqual(
+      answers.map((a) => a.model),
+      ['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o-mini'],
+      'past the cap every call is served, on the cheaper lane',
+    );
+    assert.ok(elapsed >= 3 * 150, `one at a time: 3 × 150 ms took ${elapsed.toFixed(0)} ms`);
+  });
+
+  test('RPM per customer and TPM per key: 429 with retry-after in each protocol', async () => {
+    await applyPlans(h, { limited: { priceUsd: 9, rateLimits: { rpm: 2, keyTpm: 100_000 } } });
+    await setPlan(h, 'acme', 'limited');
+    await h.openai.chat.completions.create(ask());
+    await h.openai.chat.completions.create(ask());
+    const err = await h.openai.chat.completions.create(ask()).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.APIError);
+    assert.equal(err.status, 429);
+    assert.equal(err.headers?.get('retry-after'), '30', 'one request refills in 30 s at 2 rpm');
+    const a = await h.anthropic.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    assert.ok(a instanceof Anthropic.APIError);
+    assert.equal(a.status, 429);
+    assert.equal((a.error as { error: { type: string } }).error.type, 'rate_limit_error');
+    clock.advance(30_000);
+    await h.openai.chat.completions.create(ask()); // the injected clock refilled one request
+    clock.advance(60_000);
+    const huge = await h.openai.chat.completions
+      .create(ask('gpt-4o', { max_tokens: 200_000 }))
+      .catch((e: unknown) => e);
+    assert.ok(huge instanceof OpenAI.APIError);
+    assert.equal(huge.status, 429, 'a call bigger than the key’s TPM is refused');
+    await setPlan(h, 'acme', null);
+  });
+
+  test('plans and set-plan through the admin API are listed back', async () => {
+    const plans = (await admin(h, 'GET', '/plans')) as { data: { name: string }[] };
+    assert.ok(plans.data.some((p) => p.name === 'limited'));
+    const c = (await admin(h, 'GET', '/customers/acme')) as { plan: string | null };
+    assert.equal(c.plan, null);
+  });
+});
