@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Margin benchmark orchestrator (`npm run bench` = build, then this file).
 //
-// One run, one load tool (autocannon), one local stand-in LLM upstream, four targets:
-//   direct  – the stand-in itself
-//   bare    – bench/bare-proxy.js, a node:http pipe-through proxy (the "proxy overhead" baseline)
-//   margin  – `margin serve` with metering on
-//   portkey – @portkey-ai/gateway 1.15.2 (headless), pointed at the stand-in via x-portkey-custom-host
+// One run, one load tool (autocannon), one local stand-in LLM upstream, these targets:
+//   direct          – the stand-in itself
+//   bare            – bench/bare-proxy.js, a node:http pipe-through proxy (the "proxy overhead" baseline)
+//   margin          – `margin serve` with metering on (the bench customer has no plan: no enforcement)
+//   margin-enforced – the same, with the bench customer on a plan with a USD budget (full admission work)
+//   margin-wallet   – the same plan, plus a prepaid wallet the customer draws from
+//   portkey         – @portkey-ai/gateway 1.15.2 (headless), pointed at the stand-in via x-portkey-custom-host
 // Every target runs in its own child process; all of them are killed at the end, also on error.
 // See bench/README.md for the meaning of every column.
 import { execFileSync } from 'node:child_process';
@@ -30,6 +32,33 @@ import { renderMarkdown } from './lib/report.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
+// ---------------------------------------------------------------- targets, in the order they run
+// The Margin variants run back to back so the enforced ones are compared with metering only under the
+// same load, minutes apart.
+const TARGETS = ['direct', 'bare', 'margin', 'margin-enforced', 'margin-wallet', 'portkey'];
+/** How each Margin variant's fresh ledger is set up before `margin serve` starts (all through the CLI). */
+const MARGIN_VARIANTS = {
+  margin: { plan: false, wallet: false },
+  'margin-enforced': { plan: true, wallet: false },
+  'margin-wallet': { plan: true, wallet: true },
+};
+const BENCH_CUSTOMER = 'bench';
+const BENCH_PLAN = 'bench';
+/**
+ * A USD budget so every call does the whole admission: input counted with the tokenizer, worst case
+ * reserved and journaled to the ledger before going upstream, settled with the ledger row. Budget and rate
+ * limits are far above what a run can use, so nothing is refused, laned or throttled.
+ */
+const BENCH_PLAN_SPEC = {
+  priceUsd: '99',
+  budget: { unit: 'usd', amount: '1000000' },
+  soft: { thresholdPercent: 80 },
+  hardCap: { action: 'block', concurrency: 1 },
+  features: {},
+  rateLimits: { rpm: 100_000_000, tpm: 1_000_000_000_000 },
+};
+const BENCH_WALLET_USD = '1000000';
+
 // ---------------------------------------------------------------- options
 const argv = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -51,13 +80,18 @@ const opt = {
   ttfbWarmup: num('ttfb-warmup', 20, 5),
   ttfbMaxSec: num('ttfb-max-seconds', 30, 10),
   watchdogSec: num('watchdog', 600, 300),
-  only: (argv.only ?? 'direct,bare,margin,portkey').split(',').map((s) => s.trim()),
+  only: (argv.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()),
   out: path.resolve(root, argv.out ?? 'bench/results'),
 };
+const unknownTargets = opt.only.filter((n) => !TARGETS.includes(n));
+if (unknownTargets.length) {
+  console.error(`bench: unknown target(s) ${unknownTargets.join(', ')}; known: ${TARGETS.join(', ')}`);
+  process.exit(2);
+}
 const standinScript = path.resolve(root, process.env.BENCH_STANDIN ?? 'dist/standin/main.js');
 const marginCli = path.resolve(root, 'dist/cli/main.js');
 const portkeyServer = path.resolve(root, 'node_modules/@portkey-ai/gateway/build/start-server.js');
-const RATE_TARGETS = new Set(['direct', 'bare', 'margin']);
+const RATE_TARGETS = new Set(['direct', 'bare', ...Object.keys(MARGIN_VARIANTS)]);
 const UPSTREAM_KEY = 'sk-standin';
 const CHAT_PATH = '/v1/chat/completions';
 
