@@ -46,8 +46,11 @@ const BENCH_CUSTOMER = 'bench';
 const BENCH_PLAN = 'bench';
 /**
  * A USD budget so every call does the whole admission: input counted with the tokenizer, worst case
- * reserved and journaled to the ledger before going upstream, settled with the ledger row. Budget and rate
- * limits are far above what a run can use, so nothing is refused, laned or throttled.
+ * reserved and journaled to the ledger before going upstream, settled with the ledger row; customer RPM
+ * and TPM buckets are taken too. Budget and rate limits are far above what a run can use (~170 worst-case
+ * tokens a call, < 15k calls/s here), so nothing is refused, laned or throttled. tpm stays below the rate
+ * limiter's largest bucket (~1.5e11 per minute): plans.yaml accepts larger values, but then every call of
+ * the customer fails with 500 (RangeError: perMinute must be an integer 1..150119987579).
  */
 const BENCH_PLAN_SPEC = {
   priceUsd: '99',
@@ -55,7 +58,7 @@ const BENCH_PLAN_SPEC = {
   soft: { thresholdPercent: 80 },
   hardCap: { action: 'block', concurrency: 1 },
   features: {},
-  rateLimits: { rpm: 100_000_000, tpm: 1_000_000_000_000 },
+  rateLimits: { rpm: 100_000_000, tpm: 1_000_000_000 },
 };
 const BENCH_WALLET_USD = '1000000';
 
@@ -174,6 +177,9 @@ async function probe(port, headers) {
         model: parsed?.model ?? null,
         content: parsed?.choices?.[0]?.message?.content ?? null,
         usage: parsed?.usage ?? null,
+        marginHeaders: Object.fromEntries(
+          Object.entries(json.headers).filter(([k]) => k.startsWith('x-margin-') && k !== 'x-margin-request-id'),
+        ),
         bodyHead: json.body.slice(0, 300),
       },
       stream: {
@@ -204,7 +210,18 @@ function verify(name, got, ref) {
     if (ref && got.stream.content !== ref.stream.content)
       problems.push(`streamed content differs from the stand-in's: ${JSON.stringify(got.stream.content)}`);
   }
-  if (problems.length) throw new Error(`${name} verification failed:\n  ${problems.join('\n  ')}`);
+  const variant = MARGIN_VARIANTS[name];
+  if (variant && got.json.status === 200) {
+    // Margin reports a customer's plan and wallet in headers only when limits apply to it.
+    const h = got.json.marginHeaders;
+    if (variant.plan && (h['x-margin-plan'] !== BENCH_PLAN || h['x-margin-budget-unit'] !== 'usd'))
+      problems.push(`no plan headers on the answer (enforcement not active?): ${JSON.stringify(h)}`);
+    if (!variant.plan && h['x-margin-plan'] !== undefined)
+      problems.push(`plan headers on a metering-only answer: ${JSON.stringify(h)}`);
+    if (variant.wallet && h['x-margin-wallet-balance-usd'] === undefined)
+      problems.push(`no wallet balance header on the answer: ${JSON.stringify(h)}`);
+  }
+  if (problems.length) throw new Error(`${name} verification failed: ${problems.join('\n  ')}`);
 }
 
 function memSnapshot(pid) {
@@ -271,42 +288,7 @@ async function startTarget(name, standin, tmp) {
     );
     return { handle, port, headers: upstreamHeaders, owned: true };
   }
-  if (name === 'margin') {
-    if (!existsSync(marginCli)) throw new Error(`Margin CLI not found at ${marginCli} (build first)`);
-    const db = path.join(tmp, 'margin-bench.db');
-    const env = {
-      MARGIN_UPSTREAM_OPENAI_URL: `http://127.0.0.1:${standin.port}/v1`,
-      OPENAI_API_KEY: UPSTREAM_KEY,
-    };
-    const out = execFileSync(
-      process.execPath,
-      [marginCli, 'keys', 'create', '--customer', 'bench', '--db', db],
-      {
-        cwd: root,
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-        timeout: 30_000,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const lines = out.split('\n').filter((l) => l.trim());
-    if (lines.length !== 1) throw new Error(`margin keys create printed ${lines.length} lines: ${out}`);
-    const vkey = lines[0].trim();
-    const handle = await startNode(
-      'margin',
-      [marginCli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db],
-      { env, ready: /listening on http:\/\//, cwd: root },
-    );
-    await waitForHttp(port, '/healthz');
-    return {
-      handle,
-      port,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${vkey}` },
-      owned: true,
-      db,
-      env,
-    };
-  }
+  if (MARGIN_VARIANTS[name]) return startMargin(name, MARGIN_VARIANTS[name], standin, tmp, port);
   if (name === 'portkey') {
     if (!existsSync(portkeyServer)) throw new Error(`@portkey-ai/gateway not installed (${portkeyServer})`);
     const handle = await startNode(
@@ -327,6 +309,80 @@ async function startTarget(name, standin, tmp) {
     };
   }
   throw new Error(`unknown target ${name}`);
+}
+
+/** Runs a `margin` CLI command against a target's ledger; returns its stdout. */
+function marginCliSync(args, env) {
+  return execFileSync(process.execPath, [marginCli, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * `margin serve` on a fresh ledger with one customer key for BENCH_CUSTOMER. Enforced variants first put
+ * that customer on BENCH_PLAN (`margin plans apply` + `margin customers set-plan`) and optionally top up its
+ * prepaid wallet (`margin wallets top-up`), exactly as an operator would; the gateway reads them at start.
+ */
+async function startMargin(name, variant, standin, tmp, port) {
+  if (!existsSync(marginCli)) throw new Error(`Margin CLI not found at ${marginCli} (build first)`);
+  const db = path.join(tmp, `${name}.db`);
+  const env = {
+    MARGIN_UPSTREAM_OPENAI_URL: `http://127.0.0.1:${standin.port}/v1`,
+    OPENAI_API_KEY: UPSTREAM_KEY,
+  };
+  const out = marginCliSync(['keys', 'create', '--customer', BENCH_CUSTOMER, '--db', db], env);
+  const lines = out.split('\n').filter((l) => l.trim());
+  if (lines.length !== 1) throw new Error(`margin keys create printed ${lines.length} lines: ${out}`);
+  const vkey = lines[0].trim();
+  const setup = [];
+  if (variant.plan) {
+    const plansFile = path.join(tmp, `${name}-plans.json`); // JSON is YAML: read by the plans.yaml reader
+    writeFileSync(plansFile, JSON.stringify({ plans: { [BENCH_PLAN]: BENCH_PLAN_SPEC } }, null, 2));
+    marginCliSync(['plans', 'apply', plansFile, '--db', db], env);
+    marginCliSync(['customers', 'set-plan', BENCH_CUSTOMER, BENCH_PLAN, '--db', db], env);
+    setup.push(`customer \`${BENCH_CUSTOMER}\` on plan \`${BENCH_PLAN}\` (USD budget)`);
+  }
+  if (variant.wallet) {
+    marginCliSync(['wallets', 'top-up', BENCH_CUSTOMER, BENCH_WALLET_USD, '--db', db], env);
+    setup.push(`wallet topped up with $${BENCH_WALLET_USD}`);
+  }
+  const handle = await startNode(
+    name,
+    [marginCli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db],
+    { env, ready: /listening on http:\/\//, cwd: root },
+  );
+  await waitForHttp(port, '/healthz');
+  return {
+    handle,
+    port,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${vkey}` },
+    owned: true,
+    db,
+    env,
+    variant,
+    setup,
+  };
+}
+
+/** After an enforced Margin has stopped: what its limits engine says the bench customer used (and paid). */
+function enforcementState(t) {
+  try {
+    const j = JSON.parse(marginCliSync(['customers', 'show', BENCH_CUSTOMER, '--db', t.db], t.env));
+    return {
+      plan: j.plan?.name ?? null,
+      budgetUsed: j.budget?.used ?? null,
+      budgetReserved: j.budget?.reserved ?? null,
+      walletBalanceUsd: j.wallet?.balance_usd ?? null,
+      walletReservedUsd: j.wallet?.reserved_usd ?? null,
+      walletToppedUpUsd: t.variant.wallet ? BENCH_WALLET_USD : null,
+    };
+  } catch (err) {
+    return { error: String(err.message ?? err).split('\n')[0] };
+  }
 }
 
 async function portkeyNegativeCheck(t) {
@@ -350,14 +406,7 @@ async function portkeyNegativeCheck(t) {
 /** After Margin has stopped: how many requests its ledger metered, vs how many 2xx it served. */
 function meteredCount(t, served) {
   try {
-    const out = execFileSync(process.execPath, [marginCli, 'usage', '--json', '--db', t.db], {
-      cwd: root,
-      env: { ...process.env, ...t.env },
-      encoding: 'utf8',
-      timeout: 30_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const j = JSON.parse(out);
+    const j = JSON.parse(marginCliSync(['usage', '--json', '--db', t.db], t.env));
     const metered = j.total?.requests ?? (j.data ?? []).reduce((a, g) => a + Number(g.requests ?? 0), 0);
     return { served2xx: served, metered: Number(metered), total: j.total ?? null };
   } catch (err) {
@@ -390,6 +439,7 @@ async function benchTarget(name, standin, tmp, ref) {
         `verified: responses are the stand-in's (same content), and with x-portkey-custom-host pointing at a closed port Portkey answers ${r.negativeCheck.status}`,
       );
     }
+    if (t.setup?.length) r.notes.push(`set up with \`margin\` CLI: ${t.setup.join(', ')}`);
     log(`${name}: verified (JSON + SSE match the stand-in); warming up ${opt.warmupSec} s`);
     const url = `http://127.0.0.1:${t.port}${CHAT_PATH}`;
     const load = { url, headers: t.headers, body: JSON_BODY };
@@ -455,11 +505,17 @@ async function benchTarget(name, standin, tmp, ref) {
   } catch (err) {
     r.error = err.message;
     log(`${name}: FAILED: ${err.message}`);
+    // What the target itself logged (e.g. the gateway's `internal error` line with the exception).
+    if (t?.owned && t.handle.log.length) {
+      r.targetLog = t.handle.log.slice(-20);
+      log(`${name}: last output of the target:\n  ${r.targetLog.join('\n  ')}`);
+    }
   } finally {
     if (t?.owned) await stop(t.handle);
   }
   r.served2xx = served;
   if (t?.db && r.ok) r.metering = meteredCount(t, served);
+  if (t?.variant?.plan && r.ok) r.enforcement = enforcementState(t);
   return r;
 }
 
@@ -496,7 +552,7 @@ async function main() {
     verify('stand-in', ref, null);
     results.reference = ref;
 
-    for (const name of ['direct', 'bare', 'margin', 'portkey']) {
+    for (const name of TARGETS) {
       if (!opt.only.includes(name)) continue;
       results.targets[name] = await benchTarget(name, standin, tmp, ref);
     }

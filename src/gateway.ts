@@ -61,7 +61,8 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
     store: outbox,
     endpoints: config.webhooks,
     config: config.webhookDelivery,
-    clock,
+    // Receivers check webhook-timestamp against their wall clock (replay protection): always real time.
+    clock: systemClock,
     log,
   });
   const deps: GatewayDeps = {

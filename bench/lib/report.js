@@ -4,8 +4,13 @@ const LABELS = {
   direct: 'direct (stand-in)',
   bare: 'bare Node proxy',
   margin: 'Margin (metering on)',
+  'margin-enforced': 'Margin (plan + USD budget enforced)',
+  'margin-wallet': 'Margin (plan + prepaid wallet)',
   portkey: 'Portkey gateway 1.15.2',
 };
+
+/** Margin variants with enforcement on, each compared with `margin` (metering only) from the same run. */
+const ENFORCED = ['margin-enforced', 'margin-wallet'];
 
 /** Issue targets for Margin. */
 export const GOALS = {
@@ -13,6 +18,7 @@ export const GOALS = {
   vsBare: 0.7, // Margin req/s >= 70% of the bare proxy, metering on
   addedP99At1k: 1, // ms added to p99 at 1,000 req/s (vs direct)
   addedTtfb: 0.5, // ms added to a stream's first byte (median, vs direct)
+  enforcedVsMetering: 0.9, // enforced req/s >= 90% of metering-only req/s (≤ 10% fewer)
 };
 
 const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
@@ -65,6 +71,26 @@ export function derive(results) {
     bareAddedTtfbP50: dOk ? diff(ttfb('bare', 'p50'), ttfb('direct', 'p50')) : null,
     marginOverBareTtfbP50: diff(ttfb('margin', 'p50'), ttfb('bare', 'p50')),
     marginOverBareP99At1k: diff(rateP99('margin'), rateP99('bare')),
+    /** Per enforced variant, its cost over `margin` (metering only). */
+    vsMeteringOnly: Object.fromEntries(ENFORCED.map((n) => [n, enforcementDelta(t, n)])),
+  };
+}
+
+/** One enforced variant against `margin` (metering only), both from this run; null if either is missing. */
+function enforcementDelta(t, name) {
+  const e = t[name];
+  const m = t.margin;
+  if (!e?.ok || !m?.ok) return null;
+  const cpu = (x) => x.throughput.targetCpuUsPerReq;
+  return {
+    rpsRatio: ratio(e.throughput.rps, m.throughput.rps),
+    addedP50: diff(e.throughput.latency.p50, m.throughput.latency.p50),
+    addedP99: diff(e.throughput.latency.p99, m.throughput.latency.p99),
+    addedCpuUsPerReq: diff(cpu(e), cpu(m)),
+    addedP50At1k: diff(e.fixedRate?.latency.p50, m.fixedRate?.latency.p50),
+    addedP99At1k: diff(e.fixedRate?.latency.p99, m.fixedRate?.latency.p99),
+    addedTtfbP50: diff(e.ttfb.ttfb.p50, m.ttfb.ttfb.p50),
+    addedTtfbP99: diff(e.ttfb.ttfb.p99, m.ttfb.ttfb.p99),
   };
 }
 
@@ -215,6 +241,49 @@ export function renderMarkdown(results) {
     '',
   );
 
+  // Enforcement vs metering only
+  const enforcedNames = ENFORCED.filter((n) => t[n]?.ok);
+  if (t.margin?.ok && enforcedNames.length) {
+    out.push(
+      '## Enforcement cost: plans and budgets vs. metering only (same run, same load)',
+      '',
+      'Each enforced variant minus `Margin (metering on)` measured minutes earlier in this run; ' +
+        `req/s ratio ≥ ${GOALS.enforcedVsMetering * 100}% is the aim (≤ ${Math.round((1 - GOALS.enforcedVsMetering) * 100)}% fewer req/s).`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'Target',
+          'req/s',
+          'req/s ÷ metering only',
+          'p50 / p99 ms',
+          'added p50 / p99 ms',
+          'CPU µs/req (added)',
+          `p99 ms at ${int(o.rate)} req/s (added)`,
+          'TTFB p50 ms (added)',
+        ],
+        ['margin', ...enforcedNames].map((n) => {
+          const x = t[n];
+          const l = x.throughput.latency;
+          const dd = n === 'margin' ? null : derived.vsMeteringOnly[n];
+          const plus = (v) => (dd ? ` (${signedMs(v)})` : '');
+          return [
+            LABELS[n],
+            int(x.throughput.rps),
+            dd ? pctRatio(dd.rpsRatio) : '—',
+            `${ms(l.p50)} / ${ms(l.p99)}`,
+            dd ? `${signedMs(dd.addedP50)} / ${signedMs(dd.addedP99)}` : '—',
+            `${int(x.throughput.targetCpuUsPerReq)}${dd ? ` (${signedInt(dd.addedCpuUsPerReq)})` : ''}`,
+            `${ms(x.fixedRate?.latency.p99)}${plus(dd?.addedP99At1k)}`,
+            `${ms(x.ttfb.ttfb.p50)}${plus(dd?.addedTtfbP50)}`,
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+
   // Memory
   out.push('## Memory of the target process (/proc/<pid>/status)', '');
   out.push(
@@ -304,6 +373,15 @@ export function renderMarkdown(results) {
           '—',
           '',
         ],
+        ...ENFORCED.map((n) => {
+          const dd = derived.vsMeteringOnly[n];
+          return [
+            `${LABELS[n]} req/s ÷ metering-only req/s`,
+            pctRatio(dd?.rpsRatio),
+            `≥ ${GOALS.enforcedVsMetering * 100}%`,
+            goal(dd?.rpsRatio ?? null, dd?.rpsRatio >= GOALS.enforcedVsMetering),
+          ];
+        }),
         [
           'Bare proxy req/s ÷ direct req/s',
           isNum(derived.bareVsDirectRps) ? `${(derived.bareVsDirectRps * 100).toFixed(0)}%` : '–',
@@ -336,6 +414,24 @@ export function renderMarkdown(results) {
       );
     }
   }
+  for (const n of ENFORCED) {
+    const en = t[n]?.enforcement;
+    if (!en) continue;
+    if (en.error) {
+      notes.push(`${LABELS[n]}: could not read the customer's limits after the run: ${oneLine(en.error)}`);
+      continue;
+    }
+    const cost = t[n].metering?.total?.cost_usd;
+    let s =
+      `${LABELS[n]}: enforcement check — after the run \`margin customers show\` puts the customer on plan ` +
+      `\`${en.plan}\` with $${en.budgetUsed} of its budget used and $${en.budgetReserved} reserved`;
+    if (en.walletToppedUpUsd !== null) {
+      const debited = usdDiff(en.walletToppedUpUsd, en.walletBalanceUsd);
+      s += `; its wallet went from $${en.walletToppedUpUsd} to $${en.walletBalanceUsd} (debited $${debited ?? '?'}, $${en.walletReservedUsd} reserved)`;
+    }
+    s += cost !== undefined ? `; the ledger's total cost is $${cost}.` : '.';
+    notes.push(s);
+  }
   if (t.portkey?.ok) {
     notes.push(
       'Portkey gateway: `start-server.js` calls `serve({ fetch, port })` with no hostname, so on its own it listens on ' +
@@ -354,6 +450,30 @@ export function renderMarkdown(results) {
   );
   out.push('## Notes', '', ...notes.map((s) => `- ${s}`), '');
   return `${out.join('\n')}\n`;
+}
+
+function pctRatio(v) {
+  return isNum(v) ? `${(v * 100).toFixed(1)}%` : '–';
+}
+
+function signedInt(v) {
+  return isNum(v) ? `${v >= 0 ? '+' : '-'}${int(Math.abs(v))}` : '–';
+}
+
+/** a − b for decimal USD strings, exactly (12 decimal places, i.e. picodollars). */
+function usdDiff(a, b) {
+  const pico = (v) => {
+    const m = /^(\d+)(?:\.(\d{1,12}))?$/.exec(String(v ?? ''));
+    return m ? BigInt(m[1]) * 10n ** 12n + BigInt((m[2] ?? '').padEnd(12, '0')) : null;
+  };
+  const x = pico(a);
+  const y = pico(b);
+  if (x === null || y === null) return null;
+  const d = x - y;
+  const neg = d < 0n;
+  const abs = neg ? -d : d;
+  const frac = (abs % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${abs / 10n ** 12n}${frac ? `.${frac}` : ''}`;
 }
 
 function oneLine(s) {

@@ -53,6 +53,8 @@ export interface ControlStore {
   /** The balance from committed entries, leaving out those ids (the caller adds them from memory). */
   walletBalance(wallet: string, exclude: readonly string[]): Promise<bigint>;
   walletEntries(wallet: string, limit: number): Promise<WalletEntry[]>;
+  /** The id of the wallet's latest top-up (which re-arms wallet.low), if any. */
+  lastTopUp(wallet: string): Promise<string | null>;
   /** Every wallet that has ever had a movement. */
   listWallets(): Promise<string[]>;
   /** Ledger usage in [from, to), per feature, leaving out those request ids. */

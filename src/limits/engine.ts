@@ -198,8 +198,7 @@ export class LimitsEngine {
     const before = w.balance;
     const committed = await this.deps.control.walletBalance(w.id, exclude);
     w.balance += committed + pending - before;
-    const last = (await this.deps.control.walletEntries(w.id, 50)).find((e) => e.amountPico > 0n);
-    w.lastTopUpId = last?.id ?? null;
+    w.lastTopUpId = await this.deps.control.lastTopUp(w.id);
   }
 
   /** The lane a call is sent to instead of `model`, when the customer is past its soft threshold or cap. */

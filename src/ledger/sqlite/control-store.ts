@@ -134,7 +134,7 @@ export class SqliteControlStore implements ControlStore {
 
   async walletEntries(wallet: string, limit: number): Promise<WalletEntry[]> {
     const rows = this.db
-      .prepare('SELECT * FROM wallet_entries WHERE wallet = ? ORDER BY ts DESC, id DESC LIMIT ?')
+      .prepare('SELECT * FROM wallet_entries WHERE wallet = ? ORDER BY ts DESC, rowid DESC LIMIT ?')
       .safeIntegers(true)
       .all(wallet, limit) as WalletRowDb[];
     return rows.map((r) => ({
@@ -146,6 +146,16 @@ export class SqliteControlStore implements ControlStore {
       requestId: r.request_id,
       note: r.note,
     }));
+  }
+
+  async lastTopUp(wallet: string): Promise<string | null> {
+    const id = this.db
+      .prepare(
+        'SELECT id FROM wallet_entries WHERE wallet = ? AND amount_pico > 0 ORDER BY ts DESC, rowid DESC LIMIT 1',
+      )
+      .pluck()
+      .get(wallet) as string | undefined;
+    return id ?? null;
   }
 
   async listWallets(): Promise<string[]> {
