@@ -82,7 +82,9 @@ const opt = {
   ttfbCount: num('ttfb-requests', 200, 40),
   ttfbWarmup: num('ttfb-warmup', 20, 5),
   ttfbMaxSec: num('ttfb-max-seconds', 30, 10),
-  watchdogSec: num('watchdog', 600, 300),
+  abRounds: num('ab-rounds', 5, 3),
+  abDurationSec: num('ab-duration', 5, 2),
+  watchdogSec: num('watchdog', 900, 300),
   only: (argv.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()),
   out: path.resolve(root, argv.out ?? 'bench/results'),
 };
@@ -288,7 +290,7 @@ async function startTarget(name, standin, tmp) {
     );
     return { handle, port, headers: upstreamHeaders, owned: true };
   }
-  if (MARGIN_VARIANTS[name]) return startMargin(name, MARGIN_VARIANTS[name], standin, tmp, port);
+  if (MARGIN_VARIANTS[name]) return startMargin(name, MARGIN_VARIANTS[name], standin, tmp, port, name);
   if (name === 'portkey') {
     if (!existsSync(portkeyServer)) throw new Error(`@portkey-ai/gateway not installed (${portkeyServer})`);
     const handle = await startNode(
@@ -327,9 +329,9 @@ function marginCliSync(args, env) {
  * that customer on BENCH_PLAN (`margin plans apply` + `margin customers set-plan`) and optionally top up its
  * prepaid wallet (`margin wallets top-up`), exactly as an operator would; the gateway reads them at start.
  */
-async function startMargin(name, variant, standin, tmp, port) {
+async function startMargin(name, variant, standin, tmp, port, dbName) {
   if (!existsSync(marginCli)) throw new Error(`Margin CLI not found at ${marginCli} (build first)`);
-  const db = path.join(tmp, `${name}.db`);
+  const db = path.join(tmp, `${dbName}.db`);
   const env = {
     MARGIN_UPSTREAM_OPENAI_URL: `http://127.0.0.1:${standin.port}/v1`,
     OPENAI_API_KEY: UPSTREAM_KEY,
@@ -340,7 +342,7 @@ async function startMargin(name, variant, standin, tmp, port) {
   const vkey = lines[0].trim();
   const setup = [];
   if (variant.plan) {
-    const plansFile = path.join(tmp, `${name}-plans.json`); // JSON is YAML: read by the plans.yaml reader
+    const plansFile = path.join(tmp, `${dbName}-plans.json`); // JSON is YAML: read by the plans.yaml reader
     writeFileSync(plansFile, JSON.stringify({ plans: { [BENCH_PLAN]: BENCH_PLAN_SPEC } }, null, 2));
     marginCliSync(['plans', 'apply', plansFile, '--db', db], env);
     marginCliSync(['customers', 'set-plan', BENCH_CUSTOMER, BENCH_PLAN, '--db', db], env);
@@ -519,6 +521,77 @@ async function benchTarget(name, standin, tmp, ref) {
   return r;
 }
 
+/**
+ * Enforced vs. metering only, interleaved: fresh instances of the Margin variants run side by side (idle
+ * while not measured), and each round measures every variant's closed-loop throughput for --ab-duration s,
+ * one after the other, starting with a different variant each round. The ratio is taken within a round, so
+ * load from anything else on the machine that drifts over minutes hits both sides of it alike.
+ */
+async function benchInterleaved(names, standin, tmp, ref) {
+  const out = {
+    names,
+    rounds: opt.abRounds,
+    durationSec: opt.abDurationSec,
+    connections: opt.connections,
+    samples: [],
+    ok: false,
+  };
+  const started = [];
+  try {
+    for (const name of names) {
+      log(`interleaved: starting ${name}`);
+      const port = await freePort();
+      const t = await startMargin(name, MARGIN_VARIANTS[name], standin, tmp, port, `${name}-interleaved`);
+      started.push({ name, t });
+      verify(name, await probe(t.port, t.headers), ref);
+    }
+    const loads = started.map(({ name, t }) => ({
+      name,
+      t,
+      load: {
+        url: `http://127.0.0.1:${t.port}${CHAT_PATH}`,
+        headers: t.headers,
+        body: JSON_BODY,
+        connections: opt.connections,
+      },
+    }));
+    log(`interleaved: warming up each for ${opt.warmupSec} s`);
+    for (const { load } of loads) await runLoad({ ...load, durationSec: opt.warmupSec });
+    for (let round = 0; round < opt.abRounds; round++) {
+      const order = loads.map((_, i) => loads[(i + round) % loads.length]);
+      log(
+        `interleaved: round ${round + 1}/${opt.abRounds}, ${order.map((x) => x.name).join(' → ')}, ${opt.abDurationSec} s each`,
+      );
+      for (const { name, t, load } of order) {
+        const before = memSnapshot(t.handle.pid);
+        const r = await runLoad({ ...load, durationSec: opt.abDurationSec });
+        const after = memSnapshot(t.handle.pid);
+        const cpuSec = before && after ? (after.cpuTicks - before.cpuTicks) / CLK_TCK : null;
+        out.samples.push({
+          round,
+          name,
+          rps: r.rps,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+          targetCpuUsPerReq: cpuSec !== null && r.requests ? (cpuSec * 1e6) / r.requests : null,
+          loadavg1: os.loadavg()[0],
+        });
+      }
+    }
+    out.ok = true;
+  } catch (err) {
+    out.error = err.message;
+    log(`interleaved: FAILED: ${err.message}`);
+    const last = started.at(-1)?.t.handle.log;
+    if (last?.length) out.targetLog = last.slice(-20);
+  } finally {
+    await Promise.all(started.map(({ t }) => stop(t.handle)));
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 async function main() {
   const started = Date.now();
@@ -556,6 +629,10 @@ async function main() {
       if (!opt.only.includes(name)) continue;
       results.targets[name] = await benchTarget(name, standin, tmp, ref);
     }
+    const abNames = Object.keys(MARGIN_VARIANTS).filter((n) => opt.only.includes(n));
+    if (opt.abRounds > 0 && abNames.includes('margin') && abNames.length > 1) {
+      results.interleaved = await benchInterleaved(abNames, standin, tmp, ref);
+    }
     results.upstreamMemAfterAll = memSnapshot(standin.pid);
   } finally {
     await stopAll();
@@ -574,6 +651,7 @@ async function main() {
     `wrote ${path.relative(root, path.join(opt.out, 'latest.md'))} and latest.json in ${results.wallSec} s`,
   );
   const failed = Object.values(results.targets).filter((t) => !t.ok);
+  if (results.interleaved && !results.interleaved.ok) failed.push(results.interleaved);
   return failed.length ? 1 : 0;
 }
 

@@ -242,7 +242,7 @@ describe('restart mid-storm: no reservation accounting lost, no queued webhook l
           priceUsd: '20',
           budget: { unit: 'usd', amount: picoDecimal(cap) },
           soft: { thresholdPercent: 80 },
-          hardCap: { action: 'block', concurrency: 1 },
+          hardCap: { action: 'block', concurrency: 1, lowerMaxTokens: false },
           features: {},
           rateLimits: {},
         },

@@ -189,7 +189,7 @@ describe('settle', () => {
           priceUsd: '1',
           budget: { unit: 'tokens', amount: '1000' },
           soft: { thresholdPercent: 80 },
-          hardCap: { action: 'block', concurrency: 1 },
+          hardCap: { action: 'block', concurrency: 1, lowerMaxTokens: false },
           features: {},
           rateLimits: {},
         },
@@ -226,6 +226,26 @@ describe('settle', () => {
     await writer.submit({ request: row, ...first });
     await writer.submit({ request: row, ...first }); // a retried commit: the row is not counted twice
     assert.equal((await store.requests({ customer: 'c' })).length, 1);
+
+    // An orphaned reservation (its call never settles) expires and stops holding budget.
+    const orphan = await limits.reserve(policy, {
+      id: 'req_2',
+      keyId: 'k',
+      worst: { feature: 'default', costPico: 0n, tokens: 500, billable: true },
+      tpmTokens: 500,
+      expiresAt: clock.now() + 60_000,
+      journal: {},
+      fittingMaxTokens: () => undefined,
+    });
+    assert.equal(policy.state.reserved, 500n);
+    assert.equal(limits.expire(), 0, 'not before its time');
+    clock.advance(60_000);
+    assert.equal(limits.expire(), 1);
+    assert.equal(policy.state.reserved, 0n);
+    // A late settle still charges what the call used, once.
+    limits.settle(orphan, historyRow('req_2', 'c', clock.now(), 10));
+    assert.equal(policy.state.spent, 150n);
+    await writer.drain();
     await store.close();
   });
 });

@@ -240,6 +240,17 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
       BigInt(row?.costPico ?? -1),
       expectedPico('openai', 'gpt-4o-mini', { input: 10, output: 5 }),
     );
+    // A plan that prefers a shorter answer to a refusal lowers max_tokens to what fits.
+    await applyPlans(h, {
+      tiny: { priceUsd: 5, budget: { unit: 'usd', amount: '0.0005' }, hardCap: { lowerMaxTokens: true } },
+    });
+    h.standin.reset();
+    const lowered = await h.openai.chat.completions.create(ask('gpt-4o-mini', { max_tokens: 1000 }));
+    assert.equal(lowered.object, 'chat.completion');
+    const sent = h.standin.requests.at(-1)?.body as { max_tokens: number };
+    assert.ok(sent.max_tokens < suggested && sent.max_tokens > 0, `sent max_tokens ${sent.max_tokens}`);
+    const spent = (await h.rows()).reduce((s, r) => s + BigInt(r.costPico ?? 0), 0n);
+    assert.ok(spent <= 500_000_000n, 'still within the cap');
   });
 
   test('a feature sub-quota refuses that feature only', async () => {

@@ -232,7 +232,9 @@ export class LimitsEngine {
       if (verdict === 'fits') break;
       if (verdict !== 'wait') {
         this.giveBack(buckets);
-        if (verdict.code === 'budget_exceeded') this.fire(state, 'budget.exhausted', now);
+        // Exhausted means not even a one-token answer fits (a smaller max_tokens is a different call).
+        if (verdict.code === 'budget_exceeded' && verdict.details?.suggested_max_tokens === undefined)
+          this.fire(state, 'budget.exhausted', now);
         throw verdict;
       }
       const left = deadline - performance.now();

@@ -47,9 +47,11 @@ export const planSpecSchema = z
         lanes: modelLanes.optional(),
         /** throttle: at most this many of the customer's calls at once past the cap. */
         concurrency: z.number().int().positive().default(1),
+        /** block: when only a smaller max_tokens fits, lower it and serve the call instead of refusing. */
+        lowerMaxTokens: z.boolean().default(false),
       })
       .strict()
-      .default({ action: 'block', concurrency: 1 }),
+      .default({ action: 'block', concurrency: 1, lowerMaxTokens: false }),
     /** Hybrid plans: usage past the budget is billed at this USD price per unit instead of being capped. */
     overage: z.object({ pricePerUnitUsd: decimal }).strict().optional(),
     /** Sub-quotas: a feature may use at most this share of the budget (or this amount in the unit). */

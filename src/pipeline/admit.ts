@@ -3,6 +3,7 @@ import { type CallAmount, measure, type Plan } from '../limits/plan.js';
 import { costPico } from '../pricing/cost.js';
 import { countTokens } from '../pricing/estimate-tokens.js';
 import { emptyUsage, type Usage } from '../pricing/usage.js';
+import { GatewayError } from '../wire/errors.js';
 import type { CallContext, GatewayDeps } from './context.js';
 import { route } from './route.js';
 
@@ -37,30 +38,40 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
       billable: true,
     };
   };
-  const worst = amount(maxOut);
   const input = amount(0);
-  const reservation = await deps.limits.reserve(policy, {
-    id: ctx.id,
-    keyId: ctx.identity.keyId,
-    worst,
-    tpmTokens: worst.tokens,
-    expiresAt: ctx.startedAt + provider.timeoutMs + deps.limitsConfig.reservationGraceMs,
-    journal: {
-      ts: ctx.startedAt,
+  const reserve = (maxTokens: number) =>
+    deps.limits.reserve(policy, {
+      id: ctx.id,
       keyId: ctx.identity.keyId,
-      feature: ctx.identity.feature,
-      provider: provider.id,
-      protocol: ctx.protocol.id,
-      modelRequested: ctx.modelRequested,
-      model,
-      inputTokens: bound.tokens,
-      inputCostPico: input.costPico === null ? null : String(input.costPico),
-    },
-    fittingMaxTokens: (room: bigint, plan: Plan) =>
-      largestFitting(room, maxOut - 1, (m) => measure(plan, amount(m))),
-  });
-  ctx.admission = reservation;
-  return reservation;
+      worst: amount(maxTokens),
+      tpmTokens: bound.tokens + maxTokens,
+      expiresAt: ctx.startedAt + provider.timeoutMs + deps.limitsConfig.reservationGraceMs,
+      journal: {
+        ts: ctx.startedAt,
+        keyId: ctx.identity.keyId,
+        feature: ctx.identity.feature,
+        provider: provider.id,
+        protocol: ctx.protocol.id,
+        modelRequested: ctx.modelRequested,
+        model,
+        inputTokens: bound.tokens,
+        inputCostPico: input.costPico === null ? null : String(input.costPico),
+      },
+      fittingMaxTokens: (room: bigint, plan: Plan) =>
+        largestFitting(room, maxTokens - 1, (m) => measure(plan, amount(m))),
+    });
+  try {
+    ctx.admission = await reserve(maxOut);
+  } catch (e) {
+    // A plan may prefer a shorter answer to a refusal: lower max_tokens to what fits and send that.
+    const fit = e instanceof GatewayError ? e.details?.suggested_max_tokens : undefined;
+    if (typeof fit !== 'number' || !policy.state.plan?.spec.hardCap.lowerMaxTokens) throw e;
+    ctx.body = ctx.protocol.withMaxOutputTokens(ctx.body, fit);
+    ctx.rawBody = Buffer.from(JSON.stringify(ctx.body));
+    ctx.maxOutputTokens = fit;
+    ctx.admission = await reserve(fit);
+  }
+  return ctx.admission;
 }
 
 /** The largest max_tokens in [1, hi] whose worst case fits `room` (binary search; cost grows with it). */

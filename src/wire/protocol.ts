@@ -20,6 +20,8 @@ export interface WireProtocol {
    * o200k tokenizer; each protocol adds its own framing overhead and tokenizer margin.
    */
   inputBound(body: Json, raw: Buffer, count: (texts: readonly string[]) => number): InputBound;
+  /** The body with its output cap lowered (when a plan lowers max_tokens to what fits). */
+  withMaxOutputTokens(body: Json, maxTokens: number): Json;
   /**
    * The body to send upstream, or undefined to forward the client's bytes untouched. `upstreamModel`
    * differs from the requested one when a `provider/model` prefix is stripped.

@@ -38,6 +38,7 @@ export const anthropicProtocol: WireProtocol = {
     upstreamModel === body.model
       ? undefined
       : { bytes: JSON.stringify({ ...body, model: upstreamModel }), injectedUsage: false },
+  withMaxOutputTokens: (body, maxTokens) => ({ ...body, max_tokens: maxTokens }),
   usageFromResponse(body) {
     const o = obj(body);
     return { usage: usageFromAnthropic(o?.usage), model: str(o?.model) };

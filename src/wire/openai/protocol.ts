@@ -42,6 +42,11 @@ export const openAIProtocol: WireProtocol = {
     if (inject) next.stream_options = { ...opts, include_usage: true };
     return { bytes: JSON.stringify(next), injectedUsage: inject };
   },
+  // Whichever cap the client used; max_completion_tokens when it set neither (max_tokens is deprecated).
+  withMaxOutputTokens: (body, maxTokens) =>
+    body.max_tokens !== undefined && body.max_completion_tokens === undefined
+      ? { ...body, max_tokens: maxTokens }
+      : { ...body, max_completion_tokens: maxTokens },
   usageFromResponse(body) {
     const o = obj(body);
     return { usage: usageFromOpenAI(o?.usage), model: str(o?.model) };
