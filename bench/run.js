@@ -180,7 +180,9 @@ async function probe(port, headers) {
         content: parsed?.choices?.[0]?.message?.content ?? null,
         usage: parsed?.usage ?? null,
         marginHeaders: Object.fromEntries(
-          Object.entries(json.headers).filter(([k]) => k.startsWith('x-margin-') && k !== 'x-margin-request-id'),
+          Object.entries(json.headers).filter(
+            ([k]) => k.startsWith('x-margin-') && k !== 'x-margin-request-id',
+          ),
         ),
         bodyHead: json.body.slice(0, 300),
       },

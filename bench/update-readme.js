@@ -15,9 +15,25 @@ const section = (title) => {
   const end = md.indexOf('\n## ', start + 3);
   return md.slice(md.indexOf('\n', start) + 1, end < 0 ? undefined : end).trim();
 };
+/** A section only some runs have (e.g. the enforcement comparison needs the Margin variants). */
+const optionalSection = (title) => (md.includes(`## ${title}`) ? section(title) : null);
 const line = (prefix) => md.split('\n').find((l) => l.startsWith(prefix)) ?? '';
 const when = line('Run ').replace(/^Run /, '').split('·')[0].trim();
 const machine = line('**Machine:**').replace('**Machine:**', '').split('. Load generator')[0].trim();
+
+const interleaved = optionalSection('Enforcement cost, interleaved');
+const sequential = optionalSection('Enforcement cost, sequential');
+const heading = (title) =>
+  md
+    .split('\n')
+    .find((l) => l.startsWith(`## ${title}`))
+    ?.slice(3) ?? title;
+const enforcement = [
+  sequential && `**${heading('Enforcement cost, sequential')}**\n\n${sequential}`,
+  interleaved && `**${heading('Enforcement cost, interleaved')}**\n\n${interleaved}`,
+]
+  .filter(Boolean)
+  .join('\n\n');
 
 const generated = `Last full run (${when}): ${machine}. Every number is from that one run; ratios compare against
 baselines measured in the same run.
@@ -29,7 +45,7 @@ ${section('Margin vs.')}
 **Throughput** (closed loop, 50 connections × 15 s)
 
 ${section('Throughput')}
-
+${enforcement ? `\n${enforcement}\n` : ''}
 **Fixed rate, 1,000 req/s** (10 connections spread over the second)
 
 ${section('Fixed rate 1,000 req/s — 10 staggered')}

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { PlansError, parsePlans } from '../src/limits/plans-file.js';
-import { runCli } from './helpers/cli.js';
+import { ROOT, runCli } from './helpers/cli.js';
 import { expectedPico } from './helpers/expected-cost.js';
 import { type Harness, startHarness } from './helpers/harness.js';
 import { admin, applyPlans, ManualClock, outboxEvents, setPlan } from './helpers/limits.js';
@@ -47,6 +47,12 @@ describe('plans.yaml validation', () => {
     bad({ plans: { pro: { priceUsd: 9, rateLimits: { rpm: 0 } } } }, /plans\.pro\.rateLimits\.rpm/);
     bad({ plans: { 'bad name!': { priceUsd: 9 } } }, /plans/);
     bad({ plans: { pro: { priceUsd: 9, surprise: true } } }, /plans\.pro/);
+  });
+
+  test('the documented examples/plans.yaml is valid', () => {
+    const plans = readPlansFile(join(ROOT, 'examples', 'plans.yaml'));
+    assert.deepEqual(Object.keys(plans), ['starter', 'growth', 'scale', 'pay-as-you-go']);
+    assert.equal(plans.growth?.hardCap.action, 'throttle');
   });
 
   test('`margin plans apply` rejects a bad file naming the field, then applies a good one', async () => {
