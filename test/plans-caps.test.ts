@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { PlansError, parsePlans } from '../src/limits/plans-file.js';
+import { PlansError, parsePlans, readPlansFile } from '../src/limits/plans-file.js';
 import { ROOT, runCli } from './helpers/cli.js';
 import { expectedPico } from './helpers/expected-cost.js';
 import { type Harness, startHarness } from './helpers/harness.js';
