@@ -335,10 +335,64 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
     await setPlan(h, 'acme', null);
   });
 
+  test('hybrid plan: usage past the budget is billed as overage, not blocked', async () => {
+    await applyPlans(h, {
+      hybrid: {
+        priceUsd: 49,
+        budget: { unit: 'tokens', amount: 100 },
+        overage: { pricePerUnitUsd: '0.001' },
+      },
+    });
+    await setPlan(h, 'acme', 'hybrid');
+    clock.t = Date.parse('2027-04-01T00:00:00Z');
+    h.standin.setDefault({ kind: 'reply', usage: { inputTokens: 50, outputTokens: 40 } });
+    await h.openai.chat.completions.create(ask());
+    const { response } = await h.openai.chat.completions.create(ask()).withResponse();
+    assert.equal(response.headers.get('x-margin-budget-used'), '180');
+    assert.equal(response.headers.get('x-margin-budget-remaining'), '0');
+    const res = await fetch(`${h.gateway.url}/v1/margin/usage`, {
+      headers: { authorization: `Bearer ${h.key}` },
+    });
+    const u = (await res.json()) as { budget: { overage: { units: string; charge_usd: string } } };
+    assert.deepEqual(u.budget.overage, { units: '80', charge_usd: '0.08' });
+  });
+
+  test('credits: cost × creditsPerUsd, or a fixed price per run of a feature', async () => {
+    await applyPlans(h, {
+      credits: {
+        priceUsd: 19,
+        budget: { unit: 'credits', amount: 1000, creditsPerUsd: 10_000, creditsPerRun: { report: 25 } },
+      },
+    });
+    await setPlan(h, 'acme', 'credits');
+    clock.t = Date.parse('2027-05-01T00:00:00Z');
+    h.standin.setDefault({ kind: 'reply', usage: { inputTokens: 1000, outputTokens: 500 } });
+    const { response } = await h.openai.chat.completions.create(ask('gpt-4o-mini')).withResponse();
+    // 10,000 credits per USD: credits = cost in pico-USD × 10^4 / 10^12, exactly.
+    const pico = expectedPico('openai', 'gpt-4o-mini', { input: 1000, output: 500 });
+    const credits = Number(pico * 10_000n) / 1e12;
+    assert.equal(response.headers.get('x-margin-budget-used'), String(credits));
+    const reports = new OpenAI({
+      apiKey: h.key,
+      baseURL: `${h.gateway.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-margin-feature': 'report' },
+    });
+    const r = await reports.chat.completions.create(ask('gpt-4o-mini')).withResponse();
+    assert.equal(r.response.headers.get('x-margin-budget-used'), String(credits + 25));
+    h.standin.reset();
+  });
+
   test('plans and set-plan through the admin API are listed back', async () => {
     const plans = (await admin(h, 'GET', '/plans')) as { data: { name: string }[] };
     assert.ok(plans.data.some((p) => p.name === 'limited'));
-    const c = (await admin(h, 'GET', '/customers/acme')) as { plan: string | null };
-    assert.equal(c.plan, null);
+    const c = (await admin(h, 'GET', '/customers/acme')) as {
+      plan: string | null;
+      usage: { plan: { name: string } };
+    };
+    assert.equal(c.plan, 'credits');
+    assert.equal(c.usage.plan.name, 'credits');
+    await setPlan(h, 'acme', null);
+    assert.equal(((await admin(h, 'GET', '/customers/acme')) as { plan: string | null }).plan, null);
   });
 });

@@ -106,9 +106,12 @@ export class LimitsEngine {
       const plan = c?.plan ? plans.get(c.plan) : undefined;
       const now = this.deps.clock.now();
       const cycle = billingCycle(c?.cycleDay ?? 1, now);
-      if (plan !== state.plan || cycle.start !== state.cycle.start || c?.wallet !== state.walletId) {
+      if (cycle.start !== state.cycle.start) {
+        // A new cycle (or cycle day): start afresh on next use; calls in flight settle into the old one.
+        this.states.delete(state.customer);
+      } else if (plan !== state.plan || c?.wallet !== state.walletId) {
+        if (plan?.name !== state.plan?.name) state.fired.clear(); // a new plan has its own thresholds
         state.plan = plan;
-        state.cycle = cycle;
         state.walletId = c?.wallet ?? state.customer;
         state.remeasureReserved();
         await this.loadSpent(state);
@@ -254,7 +257,8 @@ export class LimitsEngine {
       state,
       wallet: policy.wallet,
       expiresAt: req.expiresAt,
-      durable: true,
+      // Money at stake (a budget or a wallet) is journaled; a rate-limit-only plan needs no journal.
+      durable: plan?.cap !== undefined || policy.wallet !== undefined,
       settled: false,
     };
     state.hold(r, 1n);
@@ -263,15 +267,16 @@ export class LimitsEngine {
     if (policy.wallet) policy.wallet.reserved += r.walletPico;
     this.outstanding.add(r);
     // Journaled before the call goes upstream, so a crash cannot lose what it may spend.
-    await this.deps.writer.submit({
-      reserve: {
-        id: r.id,
-        customer: r.customer,
-        createdAt: now,
-        expiresAt: r.expiresAt,
-        spec: JSON.stringify({ ...req.journal, wallet: policy.wallet?.id ?? null }),
-      },
-    });
+    if (r.durable)
+      await this.deps.writer.submit({
+        reserve: {
+          id: r.id,
+          customer: r.customer,
+          createdAt: now,
+          expiresAt: r.expiresAt,
+          spec: JSON.stringify({ ...req.journal, wallet: policy.wallet?.id ?? null }),
+        },
+      });
     return r;
   }
 

@@ -66,7 +66,7 @@ export function budgetEvent(
     type,
     customer: state.customer,
     ts: now,
-    dedupeKey: `${type}:${state.customer}:${state.cycle.start}`,
+    dedupeKey: `${type}:${state.customer}:${state.plan?.name ?? '-'}:${state.cycle.start}`,
     payload: JSON.stringify({ ...upgradeMath(state, plans, now, upgradeUrl), ...extra }),
   };
 }
