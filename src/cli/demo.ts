@@ -9,6 +9,7 @@ import { startGateway } from '../gateway.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentUsage, usageTotal } from '../ledger/present.js';
 import { startStandin } from '../standin/server.js';
+import { demoPlans } from './demo-plans.js';
 import { renderUsage } from './usage.js';
 
 const CUSTOMERS = [
@@ -87,7 +88,8 @@ export function registerDemo(program: Command): void {
         const byFeature = await gw.store.usage({ by: 'feature' });
         say('\nCost per feature:');
         say(renderUsage('feature', byFeature.map(presentUsage), usageTotal(byFeature)));
-        say(`\nInspect it yourself: margin usage --db ${db} --by model`);
+        await demoPlans(gw, db, say);
+        say(`\nInspect it yourself: margin usage --db ${db} --by model; margin events --db ${db}`);
       } finally {
         await gw.close();
         await standin.close();
