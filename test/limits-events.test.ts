@@ -206,15 +206,17 @@ describe('settle', () => {
     });
     const policy = await limits.policy('c');
     assert.ok(policy);
-    const r = await limits.reserve(policy, {
-      id: 'req_1',
-      keyId: 'k',
-      worst: { feature: 'default', costPico: 0n, tokens: 300, billable: true },
-      tpmTokens: 300,
-      expiresAt: clock.now() + 60_000,
-      journal: {},
-      fittingMaxTokens: () => undefined,
-    });
+    const reserve = (id: string, tokens: number) =>
+      limits.reserve(policy, {
+        id,
+        keyId: 'k',
+        worst: { feature: 'default', costPico: 0n, tokens, billable: true },
+        tpmTokens: tokens,
+        expiresAt: clock.now() + 60_000,
+        journal: {},
+        fittingMaxTokens: () => undefined,
+      });
+    const r = await reserve('req_1', 300);
     assert.equal(policy.state.reserved, 300n);
     const row = historyRow('req_1', 'c', clock.now(), 100);
     const first = limits.settle(r, row);
@@ -228,15 +230,7 @@ describe('settle', () => {
     assert.equal((await store.requests({ customer: 'c' })).length, 1);
 
     // An orphaned reservation (its call never settles) expires and stops holding budget.
-    const orphan = await limits.reserve(policy, {
-      id: 'req_2',
-      keyId: 'k',
-      worst: { feature: 'default', costPico: 0n, tokens: 500, billable: true },
-      tpmTokens: 500,
-      expiresAt: clock.now() + 60_000,
-      journal: {},
-      fittingMaxTokens: () => undefined,
-    });
+    const orphan = await reserve('req_2', 500);
     assert.equal(policy.state.reserved, 500n);
     assert.equal(limits.expire(), 0, 'not before its time');
     clock.advance(60_000);

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { WalletEntry } from '../ledger/types.js';
 import { applyPlans, setCustomerPlan, topUpWallet } from '../limits/control-actions.js';
 import type { ControlStore } from '../limits/control-store.js';
 import type { LimitsEngine } from '../limits/engine.js';
@@ -96,15 +97,7 @@ export async function handleAdminLimits(
 
 export class NotFound extends Error {}
 
-export function presentEntry(e: {
-  id: string;
-  wallet: string;
-  ts: number;
-  amountPico: bigint;
-  reason: string;
-  requestId: string | null;
-  note: string | null;
-}) {
+export function presentEntry(e: WalletEntry) {
   return {
     id: e.id,
     wallet: e.wallet,
