@@ -56,6 +56,7 @@ export class LimitsEngine {
   private readonly states = new Map<string, CustomerState>();
   private readonly loading = new Map<string, Promise<CustomerState>>();
   private readonly wallets = new Map<string, WalletState>();
+  private readonly walletLoading = new Map<string, Promise<WalletState>>();
   private readonly outstanding = new Set<Reservation>();
   private waiters: (() => void)[] = [];
   private revision = -1;
@@ -181,13 +182,21 @@ export class LimitsEngine {
     }
   }
 
-  private async walletFor(id: string): Promise<WalletState> {
-    let w = this.wallets.get(id);
-    if (w) return w;
-    w = { id, balance: 0n, reserved: 0n, lastTopUpId: null };
-    this.wallets.set(id, w);
-    await this.loadWallet(w);
-    return w;
+  /** The wallet's state; published only once loaded, so no call ever sees a half-loaded balance. */
+  private walletFor(id: string): Promise<WalletState> {
+    const w = this.wallets.get(id);
+    if (w) return Promise.resolve(w);
+    const busy = this.walletLoading.get(id);
+    if (busy) return busy;
+    const fresh: WalletState = { id, balance: 0n, reserved: 0n, lastTopUpId: null };
+    const p = this.loadWallet(fresh)
+      .then(() => {
+        this.wallets.set(id, fresh);
+        return fresh;
+      })
+      .finally(() => this.walletLoading.delete(id));
+    this.walletLoading.set(id, p);
+    return p;
   }
 
   private async loadWallet(w: WalletState): Promise<void> {
