@@ -139,6 +139,7 @@ describe('soft threshold, lanes and hard cap (runs budget)', () => {
     assert.equal(body.cap, '10');
     assert.equal(body.reset_at, '2026-12-01T00:00:00.000Z');
     assert.equal(body.upgrade_url, UPGRADE);
+    assert.equal(err.headers?.get('x-margin-budget-remaining'), '0', 'refusals carry the quota headers too');
 
     // Anthropic's SDK gets the same refusal in its own error shape.
     const anthropic = await h.anthropic.messages

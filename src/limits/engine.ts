@@ -11,6 +11,7 @@ import { budgetEvent, type EventType, walletLowEvent } from './events.js';
 import { budgetBusy, budgetRefusal, rateLimited, unpricedRefusal } from './gate-errors.js';
 import { isAnomalous } from './pace.js';
 import { type CallAmount, compilePlan, measure, needsPrice, type Plan } from './plan.js';
+import { quotaHeaders } from './quota-view.js';
 import { RateLimiter } from './rate-limiter.js';
 
 const RECHECK_MS = 50;
@@ -474,17 +475,10 @@ export class LimitsEngine {
     for (const w of ws) w();
   }
 
-  /** Loaded state for a customer, for headers and the usage endpoint (no loading). */
-  loaded(customer: string): CustomerState | undefined {
-    return this.states.get(customer);
-  }
-
-  walletOf(id: string): WalletState | undefined {
-    return this.wallets.get(id);
-  }
-
-  customer(id: string): CustomerRecord | undefined {
-    return this.customers.get(id);
+  /** Quota headers for a customer already loaded (e.g. on a refusal), without loading anything. */
+  quotaHeaders(customer: string): Record<string, string> {
+    const walletId = this.customers.get(customer)?.wallet;
+    return quotaHeaders(this.states.get(customer), walletId ? this.wallets.get(walletId) : undefined);
   }
 }
 

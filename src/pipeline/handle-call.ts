@@ -33,7 +33,8 @@ export async function handleCall(
     if (!(e instanceof GatewayError)) deps.log('internal error', { id: draft.id, error: String(e) });
     if (draft.identity)
       await recordRejected(deps, { ...draft, identity: draft.identity }, err.status, err.code);
-    sendError(res, protocol, err, draft.id);
+    const customer = draft.identity?.customer;
+    sendError(res, protocol, err, draft.id, customer ? deps.limits.quotaHeaders(customer) : undefined);
   }
 }
 
