@@ -260,6 +260,18 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
     assert.ok(spent <= 500_000_000n, 'still within the cap');
   });
 
+  test('a call without max_tokens is sent with the output cap its reservation assumed', async () => {
+    await applyPlans(h, { roomy: { priceUsd: 5, budget: { unit: 'usd', amount: '10' } } });
+    await setPlan(h, 'acme', 'roomy');
+    h.standin.reset();
+    await h.openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const sent = h.standin.requests.at(-1)?.body as { max_completion_tokens?: number };
+    assert.equal(sent.max_completion_tokens, 4096, 'limits.defaultMaxOutputTokens bounds the answer');
+  });
+
   test('a feature sub-quota refuses that feature only', async () => {
     await applyPlans(h, {
       docs: {

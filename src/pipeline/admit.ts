@@ -25,6 +25,13 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
   const { provider, model } = ctx.target;
   const bound = ctx.protocol.inputBound(ctx.body, ctx.rawBody, countTokens);
   const maxOut = ctx.maxOutputTokens ?? deps.limitsConfig.defaultMaxOutputTokens;
+  const plan = policy.state.plan;
+  if (
+    ctx.maxOutputTokens === undefined &&
+    (policy.wallet || (plan?.cap !== undefined && plan.atCap === 'block'))
+  )
+    // A hard limit needs a bound on the answer: send the reserved output cap with the call.
+    capOutput(ctx, maxOut);
   const quote = deps.catalog.quote(provider.id, model, ctx.startedAt);
   const inputClass =
     bound.cacheWrite === '1h' ? 'cacheWrite1h' : bound.cacheWrite === '5m' ? 'cacheWrite5m' : 'input';
@@ -66,12 +73,16 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
     // A plan may prefer a shorter answer to a refusal: lower max_tokens to what fits and send that.
     const fit = e instanceof GatewayError ? e.details?.suggested_max_tokens : undefined;
     if (typeof fit !== 'number' || !policy.state.plan?.spec.hardCap.lowerMaxTokens) throw e;
-    ctx.body = ctx.protocol.withMaxOutputTokens(ctx.body, fit);
-    ctx.rawBody = Buffer.from(JSON.stringify(ctx.body));
-    ctx.maxOutputTokens = fit;
+    capOutput(ctx, fit);
     ctx.admission = await reserve(fit);
   }
   return ctx.admission;
+}
+
+function capOutput(ctx: CallContext, maxTokens: number): void {
+  ctx.body = ctx.protocol.withMaxOutputTokens(ctx.body, maxTokens);
+  ctx.rawBody = Buffer.from(JSON.stringify(ctx.body));
+  ctx.maxOutputTokens = maxTokens;
 }
 
 /** The largest max_tokens in [1, hi] whose worst case fits `room` (binary search; cost grows with it). */
