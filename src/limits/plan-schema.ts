@@ -16,6 +16,9 @@ const id = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, {
   message: 'must be 1–128 characters of letters, digits and . _ : @ -',
 });
 
+// Buckets count in 1/60000ths of a token as exact integers: 1e11 per minute keeps them below 2^53.
+const perMinute = z.number().int().positive().max(100_000_000_000);
+
 export const planSpecSchema = z
   .object({
     /** Monthly subscription price in USD. */
@@ -69,11 +72,11 @@ export const planSpecSchema = z
     rateLimits: z
       .object({
         /** Per customer. */
-        rpm: z.number().int().positive().optional(),
-        tpm: z.number().int().positive().optional(),
+        rpm: perMinute.optional(),
+        tpm: perMinute.optional(),
         /** Per virtual key. */
-        keyRpm: z.number().int().positive().optional(),
-        keyTpm: z.number().int().positive().optional(),
+        keyRpm: perMinute.optional(),
+        keyTpm: perMinute.optional(),
       })
       .strict()
       .default({}),

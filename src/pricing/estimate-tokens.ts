@@ -17,15 +17,36 @@ export async function loadTokenizer(): Promise<void> {
 export async function estimateTokens(texts: readonly string[]): Promise<number> {
   if (texts.length === 0) return 0;
   await loadTokenizer();
-  let n = 0;
-  for (const t of texts) n += (encoder as Tiktoken).encode(t).length;
-  return n;
+  return countTokens(texts);
 }
+
+// Counting is ~1 µs per token plus a fixed cost per encode() call, and apps resend the same system
+// prompts, tool schemas and documents on every call: counts are cached per text, bounded by total size.
+const cache = new Map<string, number>();
+const CACHE_MAX_CHARS = 8_000_000;
+let cachedChars = 0;
 
 /** Synchronous count for the request path; the gateway loads the tokenizer before it listens. */
 export function countTokens(texts: readonly string[]): number {
   if (!encoder) throw new Error('tokenizer not loaded (call loadTokenizer() at start-up)');
   let n = 0;
-  for (const t of texts) n += encoder.encode(t).length;
+  for (const t of texts) {
+    const hit = cache.get(t);
+    if (hit !== undefined) {
+      n += hit;
+      continue;
+    }
+    // Special-token text (e.g. "<|endoftext|>" in a prompt) is counted as plain text, never an error.
+    const c = encoder.encode(t, [], []).length;
+    n += c;
+    if (t.length > CACHE_MAX_CHARS / 100) continue;
+    while (cachedChars + t.length > CACHE_MAX_CHARS) {
+      const oldest = cache.keys().next().value as string;
+      cachedChars -= oldest.length;
+      cache.delete(oldest);
+    }
+    cache.set(t, c);
+    cachedChars += t.length;
+  }
   return n;
 }
