@@ -45,6 +45,7 @@ describe('plans.yaml validation', () => {
       /plans\.pro\.features\.doc/,
     );
     bad({ plans: { pro: { priceUsd: 9, rateLimits: { rpm: 0 } } } }, /plans\.pro\.rateLimits\.rpm/);
+    bad({ plans: { pro: { priceUsd: 9, rateLimits: { tpm: 1e12 } } } }, /plans\.pro\.rateLimits\.tpm/);
     bad({ plans: { 'bad name!': { priceUsd: 9 } } }, /plans/);
     bad({ plans: { pro: { priceUsd: 9, surprise: true } } }, /plans\.pro/);
   });
@@ -264,10 +265,9 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
     await applyPlans(h, { roomy: { priceUsd: 5, budget: { unit: 'usd', amount: '10' } } });
     await setPlan(h, 'acme', 'roomy');
     h.standin.reset();
-    await h.openai.chat.completions.create({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
+    // A special-token string in a prompt is text to count, not an error.
+    const content = 'hi <|endoftext|> there';
+    await h.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
     const sent = h.standin.requests.at(-1)?.body as { max_completion_tokens?: number };
     assert.equal(sent.max_completion_tokens, 4096, 'limits.defaultMaxOutputTokens bounds the answer');
   });
