@@ -86,6 +86,7 @@ const opt = {
   abDurationSec: num('ab-duration', 5, 2),
   watchdogSec: num('watchdog', 900, 300),
   only: (argv.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()),
+  promptChars: num('prompt-chars', 0, 0),
   out: path.resolve(root, argv.out ?? 'bench/results'),
 };
 const unknownTargets = opt.only.filter((n) => !TARGETS.includes(n));
@@ -100,10 +101,18 @@ const RATE_TARGETS = new Set(['direct', 'bare', ...Object.keys(MARGIN_VARIANTS)]
 const UPSTREAM_KEY = 'sk-standin';
 const CHAT_PATH = '/v1/chat/completions';
 
+const SYSTEM_PROMPT = 'You are a concise assistant for a software engineering team.';
+const PADDING = ' Answer precisely, name the files and functions you refer to, and keep to the point.';
+/** --prompt-chars=N pads the system message to N characters (a longer prompt: more for the tokenizer). */
+function systemPrompt(chars) {
+  let text = SYSTEM_PROMPT;
+  while (text.length < chars) text += PADDING;
+  return chars > SYSTEM_PROMPT.length ? text.slice(0, chars) : text;
+}
 const chatBody = {
   model: 'gpt-4o-mini',
   messages: [
-    { role: 'system', content: 'You are a concise assistant for a software engineering team.' },
+    { role: 'system', content: systemPrompt(opt.promptChars) },
     { role: 'user', content: 'In two sentences, why should every pull request include unit tests?' },
   ],
   temperature: 0.2,
