@@ -325,11 +325,14 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
   test('RPM per customer and TPM per key: 429 with retry-after in each protocol', async () => {
     await applyPlans(h, { limited: { priceUsd: 9, rateLimits: { rpm: 2, keyTpm: 100_000 } } });
     await setPlan(h, 'acme', 'limited');
-    await h.openai.chat.completions.create(ask());
+    const first = await h.openai.chat.completions.create(ask()).withResponse();
+    assert.equal(first.response.headers.get('x-ratelimit-limit-requests'), '2');
+    assert.equal(first.response.headers.get('x-ratelimit-remaining-requests'), '1');
     await h.openai.chat.completions.create(ask());
     const err = await h.openai.chat.completions.create(ask()).catch((e: unknown) => e);
     assert.ok(err instanceof OpenAI.APIError);
     assert.equal(err.status, 429);
+    assert.equal(err.headers?.get('x-ratelimit-remaining-requests'), '0');
     assert.equal(err.headers?.get('retry-after'), '30', 'one request refills in 30 s at 2 rpm');
     const a = await h.anthropic.messages
       .create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
@@ -407,5 +410,46 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
     assert.equal(c.usage.plan.name, 'credits');
     await setPlan(h, 'acme', null);
     assert.equal(((await admin(h, 'GET', '/customers/acme')) as { plan: string | null }).plan, null);
+  });
+});
+
+describe('a call that fits once in-flight calls settle waits for them', () => {
+  let h: Harness;
+  before(async () => {
+    const file = join(tmpdir(), `margin-wait-${process.pid}.yaml`);
+    writeFileSync(file, 'limits: { maxQueueWaitMs: 1000 }\n');
+    h = await startHarness({ configFile: file });
+  });
+  after(() => h.close());
+
+  test('served after the in-flight call settles; refused as busy (429) only past maxQueueWaitMs', async () => {
+    // 150 tokens: one call's worst case (~112: input + max_tokens 100) fits, two in flight do not,
+    // and after one settles at its actual 15 tokens another fits again.
+    // Warm up the connection and the JIT; the budget leaves room for this call's tokens too.
+    const warm = (await h.openai.chat.completions.create(ask())).usage?.total_tokens ?? 0;
+    await applyPlans(h, { tokens: { priceUsd: 5, budget: { unit: 'tokens', amount: 150 + warm } } });
+    await setPlan(h, 'acme', 'tokens');
+    const call = () => h.openai.chat.completions.create(ask('gpt-4o-mini', { max_tokens: 100 }));
+    h.standin.enqueue({ kind: 'reply', usage: { inputTokens: 10, outputTokens: 5 }, firstByteDelayMs: 150 });
+    h.standin.enqueue({ kind: 'reply', usage: { inputTokens: 10, outputTokens: 5 } });
+    const [a, b] = await Promise.all([call(), call()]);
+    assert.equal(a.usage?.total_tokens, 15);
+    assert.equal(b.usage?.total_tokens, 15, 'the second call waited for the first instead of a refusal');
+
+    h.standin.enqueue({ kind: 'reply', usage: { inputTokens: 10, outputTokens: 5 }, firstByteDelayMs: 2500 });
+    const slow = call();
+    await new Promise((r) => setTimeout(r, 50));
+    const busy = await call().catch((e: unknown) => e);
+    assert.ok(busy instanceof OpenAI.APIError);
+    assert.equal(busy.status, 429);
+    assert.equal((busy.error as Record<string, unknown>).code, 'budget_busy');
+    assert.equal(busy.headers?.get('retry-after'), '1');
+    await slow;
+    const rows = await h.rows();
+    assert.equal(
+      rows.filter((r) => r.status === 200).reduce((s, r) => s + r.inputTokens + r.outputTokens, 0),
+      45 + warm,
+      'the warm-up call plus three calls of 15 tokens',
+    );
   });
 });

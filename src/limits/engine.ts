@@ -478,7 +478,35 @@ export class LimitsEngine {
   /** Quota headers for a customer already loaded (e.g. on a refusal), without loading anything. */
   quotaHeaders(customer: string): Record<string, string> {
     const walletId = this.customers.get(customer)?.wallet;
-    return quotaHeaders(this.states.get(customer), walletId ? this.wallets.get(walletId) : undefined);
+    const state = this.states.get(customer);
+    const h = quotaHeaders(state, walletId ? this.wallets.get(walletId) : undefined);
+    return state ? Object.assign(h, this.rateHeaders(state)) : h;
+  }
+
+  /** Budget, wallet and rate-limit headers for an admitted call. */
+  headersFor(r: Reservation): Record<string, string> {
+    return Object.assign(quotaHeaders(r.state, r.wallet), this.rateHeaders(r.state));
+  }
+
+  /** The customer's rate-limit room, named as OpenAI names its own (x-ratelimit-*). */
+  private rateHeaders(state: CustomerState): Record<string, string> {
+    const rate = state.plan?.rate;
+    const h: Record<string, string> = {};
+    if (!rate) return h;
+    const c = state.customer;
+    if (rate.rpm) {
+      const p = this.rates.peek(`c:${c}:rpm`, rate.rpm);
+      h['x-ratelimit-limit-requests'] = String(rate.rpm);
+      h['x-ratelimit-remaining-requests'] = String(p.remaining);
+      h['x-ratelimit-reset-requests'] = `${Math.ceil(p.msUntilFull)}ms`;
+    }
+    if (rate.tpm) {
+      const p = this.rates.peek(`c:${c}:tpm`, rate.tpm);
+      h['x-ratelimit-limit-tokens'] = String(rate.tpm);
+      h['x-ratelimit-remaining-tokens'] = String(p.remaining);
+      h['x-ratelimit-reset-tokens'] = `${Math.ceil(p.msUntilFull)}ms`;
+    }
+    return h;
   }
 }
 

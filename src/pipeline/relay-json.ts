@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { quotaHeaders } from '../limits/quota-view.js';
 import { picoToUsd } from '../util/money.js';
 import { tryParse } from '../wire/json.js';
 import type { CallContext, GatewayDeps } from './context.js';
@@ -45,7 +44,7 @@ export async function relayJson(
   });
   const headers = downstreamHeaders(upstream.headers);
   headers['x-margin-request-id'] = ctx.id;
-  if (ctx.admission) Object.assign(headers, quotaHeaders(ctx.admission.state, ctx.admission.wallet));
+  if (ctx.admission) Object.assign(headers, deps.limits.headersFor(ctx.admission));
   if (metered.costPico !== null) headers['x-margin-cost-usd'] = picoToUsd(metered.costPico);
   res.writeHead(upstream.statusCode, headers);
   res.end(bytes);

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
-import { quotaHeaders } from '../limits/quota-view.js';
 import { GatewayError } from '../wire/errors.js';
 import { SseFramer } from '../wire/sse.js';
 import type { CallContext, GatewayDeps } from './context.js';
@@ -23,7 +22,7 @@ export async function relayStream(
 ): Promise<void> {
   const headers = downstreamHeaders(upstream.headers);
   headers['x-margin-request-id'] = ctx.id;
-  if (ctx.admission) Object.assign(headers, quotaHeaders(ctx.admission.state, ctx.admission.wallet));
+  if (ctx.admission) Object.assign(headers, deps.limits.headersFor(ctx.admission));
   res.writeHead(upstream.statusCode, headers);
   res.flushHeaders();
 
