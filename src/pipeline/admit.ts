@@ -19,8 +19,13 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
   const lane =
     deps.limits.laneFor(policy, ctx.modelRequested) ?? deps.limits.laneFor(policy, ctx.target.model);
   if (lane) {
-    ctx.target = route(deps.registry, ctx.protocol, lane);
-    ctx.modelRouted = ctx.target.model;
+    try {
+      ctx.target = route(deps.registry, ctx.protocol, lane);
+      ctx.modelRouted = ctx.target.model;
+    } catch (e) {
+      // A plan naming a lane this gateway cannot route is a config mistake: serve the model asked for.
+      deps.log('plan lane not routable; keeping the requested model', { lane, error: String(e) });
+    }
   }
   const { provider, model } = ctx.target;
   const bound = ctx.protocol.inputBound(ctx.body, ctx.rawBody, countTokens);
