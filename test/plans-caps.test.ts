@@ -50,6 +50,28 @@ describe('plans.yaml validation', () => {
     bad({ plans: { pro: { priceUsd: 9, surprise: true } } }, /plans\.pro/);
   });
 
+  test('plans may be a list with names, and snake_case field names are accepted', () => {
+    const plans = parsePlans({
+      plans: [
+        {
+          name: 'pro',
+          price_usd: 49,
+          budget: { unit: 'credits', amount: 100, credits_per_run: { long_doc: 5 } },
+          soft: { threshold_percent: 75, lanes: { 'claude-sonnet-4-5': 'claude-haiku-4-5' } },
+          hard_cap: { action: 'throttle', concurrency: 2 },
+          features: { long_doc: { max_percent: 20 } },
+          rate_limits: { rpm: 60, key_tpm: 1000 },
+        },
+      ],
+    });
+    assert.equal(plans.pro?.priceUsd, '49');
+    assert.deepEqual(plans.pro?.budget?.creditsPerRun, { long_doc: '5' }, 'user keys are kept as written');
+    assert.equal(plans.pro?.soft.thresholdPercent, 75);
+    assert.equal(plans.pro?.hardCap.action, 'throttle');
+    assert.equal(plans.pro?.features.long_doc?.maxPercent, 20);
+    assert.equal(plans.pro?.rateLimits.keyTpm, 1000);
+  });
+
   test('the documented examples/plans.yaml is valid', () => {
     const plans = readPlansFile(join(ROOT, 'examples', 'plans.yaml'));
     assert.deepEqual(Object.keys(plans), ['starter', 'growth', 'scale', 'pay-as-you-go']);
@@ -76,12 +98,46 @@ describe('plans.yaml validation', () => {
     const unknown = await runCli(['customers', 'set-plan', 'acme', 'platinum', '--db', db]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /plan: no plan named "platinum"/);
+    const flags = await runCli([
+      'customers',
+      'set-plan',
+      '--customer',
+      'bob',
+      '--plan',
+      'starter',
+      '--db',
+      db,
+    ]);
+    assert.equal(flags.code, 0, flags.stderr);
+    const topUp = await runCli(['wallets', 'top-up', 'acme', '12.5', '--reason', 'pack', '--db', db]);
+    assert.equal(topUp.code, 0, topUp.stderr);
+    assert.equal(topUp.stdout.trim(), '12.5', 'prints the new balance');
+    const topUp2 = await runCli(['wallets', 'top-up', '--customer', 'acme', '--amount', '2.5', '--db', db]);
+    assert.equal(topUp2.stdout.trim(), '15');
+    const badAmount = await runCli(['wallets', 'top-up', 'acme', '-3', '--db', db]);
+    assert.equal(badAmount.code, 1);
+    const shown = JSON.parse((await runCli(['wallets', 'show', 'acme', '--json', '--db', db])).stdout) as {
+      balance_usd: string;
+      entries: { amount_usd: string; reason: string }[];
+    };
+    assert.equal(shown.balance_usd, '15');
+    assert.deepEqual(
+      shown.entries.map((e) => [e.amount_usd, e.reason]),
+      [
+        ['2.5', 'top_up'],
+        ['12.5', 'pack'],
+      ],
+    );
     const list = await runCli(['customers', 'list', '--json', '--db', db]);
     const customers = JSON.parse(list.stdout) as { id: string; plan: string; cycleDay: number }[];
     assert.deepEqual(
-      customers.map((c) => [c.id, c.plan, c.cycleDay]),
-      [['acme', 'pro', 15]],
+      customers.map((c) => [c.id, c.plan]),
+      [
+        ['acme', 'pro'],
+        ['bob', 'starter'],
+      ],
     );
+    assert.equal(customers[0]?.cycleDay, 15);
   });
 });
 

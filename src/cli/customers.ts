@@ -12,15 +12,25 @@ export function registerCustomers(program: Command): void {
   const customers = program.command('customers').description('customers: plan, billing cycle, wallet');
   customers
     .command('set-plan')
-    .argument('<customer>', 'customer id')
-    .argument('<plan>', 'plan name (from plans.yaml), or "none" to remove the plan')
+    .argument('[customer]', 'customer id (or --customer)')
+    .argument('[plan]', 'plan name from plans.yaml, or "none" to remove the plan (or --plan)')
     .description('put a customer on a plan; takes effect on its next request')
+    .option('--customer <id>', 'customer id')
+    .option('--plan <name>', 'plan name, or "none"')
     .option('--cycle-day <day>', 'day of month (1–31, UTC) the billing cycle resets on; default: today')
     .option('--wallet <id>', 'draw from this shared (workspace) wallet instead of its own')
     .option('--db <file>', 'SQLite ledger file')
     .option('--config <file>', 'config file')
     .action(
-      async (customer: string, plan: string, o: StoreFlags & { cycleDay?: string; wallet?: string }) => {
+      async (
+        customerArg: string | undefined,
+        planArg: string | undefined,
+        o: StoreFlags & { customer?: string; plan?: string; cycleDay?: string; wallet?: string },
+      ) => {
+        const customer = customerArg ?? o.customer;
+        const plan = planArg ?? o.plan;
+        if (!customer) throw new Error('customer: required (margin customers set-plan <customer> <plan>)');
+        if (!plan) throw new Error('plan: required (a plan name, or "none")');
         const cycleDay = o.cycleDay === undefined ? undefined : Number(o.cycleDay);
         if (cycleDay !== undefined && !Number.isInteger(cycleDay))
           throw new Error(`--cycle-day: must be an integer from 1 to 31 (got ${o.cycleDay})`);

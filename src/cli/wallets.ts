@@ -9,20 +9,32 @@ export function registerWallets(program: Command): void {
   const wallets = program.command('wallets').description('prepaid wallets: top-ups and movements');
   wallets
     .command('top-up')
-    .argument('<customer>', 'customer id (its wallet, or the shared wallet it draws from)')
-    .argument('<amount-usd>', 'amount in USD, e.g. 25 or 12.50')
+    .argument('[customer]', 'customer id (its wallet, or the shared wallet it draws from); or --customer')
+    .argument('[amount-usd]', 'amount in USD, e.g. 25 or 12.50; or --amount')
     .description('add prepaid balance; recorded as a wallet entry with its reason')
+    .option('--customer <id>', 'customer id')
+    .option('--amount <usd>', 'amount in USD')
     .option('--reason <text>', 'why (default: top_up)')
     .option('--note <text>', 'free-form note, e.g. an invoice number')
     .option('--db <file>', 'SQLite ledger file')
     .option('--config <file>', 'config file')
-    .action(async (customer: string, amount: string, o: StoreFlags & { reason?: string; note?: string }) => {
-      await withStore(o, async (store) => {
-        const { entry, balancePico } = await topUpWallet(store.control, customer, amount, o, Date.now());
-        process.stdout.write(`${picoToUsd(balancePico)}\n`);
-        process.stderr.write(`topped up wallet ${entry.wallet} by $${picoToUsd(entry.amountPico)}\n`);
-      });
-    });
+    .action(
+      async (
+        customerArg: string | undefined,
+        amountArg: string | undefined,
+        o: StoreFlags & { customer?: string; amount?: string; reason?: string; note?: string },
+      ) => {
+        const customer = customerArg ?? o.customer;
+        const amount = amountArg ?? o.amount;
+        if (!customer) throw new Error('customer: required (margin wallets top-up <customer> <amount-usd>)');
+        if (!amount) throw new Error('amount: required, in USD');
+        await withStore(o, async (store) => {
+          const { entry, balancePico } = await topUpWallet(store.control, customer, amount, o, Date.now());
+          process.stdout.write(`${picoToUsd(balancePico)}\n`);
+          process.stderr.write(`topped up wallet ${entry.wallet} by $${picoToUsd(entry.amountPico)}\n`);
+        });
+      },
+    );
   wallets
     .command('show')
     .argument('<customer>', 'customer id')
