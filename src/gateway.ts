@@ -81,6 +81,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
     store,
     adminKey: config.adminKey,
     maxBodyBytes: config.server.maxBodyBytes,
+    outbox,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

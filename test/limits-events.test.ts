@@ -75,6 +75,12 @@ describe('events from the request path', () => {
     assert.deepEqual(evt.data.recommended_plan, { name: 'plus', price_usd: '25', budget: '50' });
     const tampered = hook?.body.replace('"4"', '"1"') ?? '';
     assert.throws(() => new Webhook(SECRET).verify(tampered, hook?.headers as Record<string, string>));
+    const viaAdmin = (await admin(h, 'GET', '/events?customer=acme&type=budget.soft_reached')) as {
+      data: { type: string; payload: { used: string }; deliveries: { status: string }[] }[];
+    };
+    assert.equal(viaAdmin.data.length, 1);
+    assert.equal(viaAdmin.data[0]?.payload.used, '4');
+    assert.equal(viaAdmin.data[0]?.deliveries[0]?.status, 'delivered');
     const cli = await runCli(['events', '--json', '--db', h.db]);
     assert.equal(cli.code, 0, cli.stderr);
     const listed = (

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { EventRecord } from '../events/outbox-store.js';
+import { presentEvent } from '../events/present-event.js';
 import { listEvents } from '../events/sqlite-outbox-store.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { configFrom, type StoreFlags } from './context.js';
@@ -39,7 +40,7 @@ export function registerEvents(program: Command): void {
       if (!existsSync(file)) throw new Error(`no ledger at ${file} (set --db or the config's db)`);
       const events = listEvents(file, { customer: o.customer, type: o.type, since, limit });
       if (o.json)
-        return void process.stdout.write(`${JSON.stringify({ data: events.map(present) }, null, 2)}\n`);
+        return void process.stdout.write(`${JSON.stringify({ data: events.map(presentEvent) }, null, 2)}\n`);
       process.stdout.write(`${renderEvents(events)}\n`);
     });
 }
@@ -63,24 +64,4 @@ function deliveryStatus(e: EventRecord): string {
   return e.deliveries
     .map((d) => (d.status === 'delivered' ? d.status : `${d.status} (${d.attempts} attempts)`))
     .join('; ');
-}
-
-/** The `--json` shape: snake_case and ISO times, like the other commands. */
-function present(e: EventRecord) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    id: e.id,
-    time: iso(e.ts),
-    type: e.type,
-    customer: e.customer,
-    payload: e.payload,
-    deliveries: e.deliveries.map((d) => ({
-      endpoint: d.endpoint,
-      status: d.status,
-      attempts: d.attempts,
-      next_attempt_at: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
-      last_error: d.lastError,
-      delivered_at: iso(d.deliveredAt),
-    })),
-  };
 }

@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { OutboxStore } from '../events/outbox-store.js';
+import { presentEvent } from '../events/present-event.js';
 import type { WalletEntry } from '../ledger/types.js';
 import { applyPlans, setCustomerPlan, topUpWallet } from '../limits/control-actions.js';
 import type { ControlStore } from '../limits/control-store.js';
@@ -7,11 +9,13 @@ import { parsePlans } from '../limits/plans-file.js';
 import { usageReport } from '../limits/quota-view.js';
 import type { Clock } from '../util/clock.js';
 import { picoToUsd } from '../util/money.js';
+import { parseTimeArg } from '../util/time-arg.js';
 import { obj, tryParse } from '../wire/json.js';
 import { sendJson } from './respond.js';
 
 export interface AdminLimitsDeps {
   control: ControlStore;
+  outbox: OutboxStore;
   limits: LimitsEngine;
   clock: Clock;
 }
@@ -24,6 +28,7 @@ export async function handleAdminLimits(
   deps: AdminLimitsDeps,
   method: string,
   path: string,
+  query: URLSearchParams,
   rawBody: Buffer,
   res: ServerResponse,
 ): Promise<boolean> {
@@ -78,6 +83,19 @@ export async function handleAdminLimits(
     const { entry, balancePico } = await topUpWallet(deps.control, id, amount, { reason, note }, now);
     await deps.limits.refresh(true);
     sendJson(res, 201, { entry: presentEntry(entry), balance_usd: picoToUsd(balancePico) });
+    return true;
+  }
+  if (path === '/events' && method === 'GET') {
+    const limit = query.has('limit') ? Number(query.get('limit')) : 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new Error('limit: must be an integer from 1 to 1000');
+    const events = await deps.outbox.listEvents({
+      customer: query.get('customer') ?? undefined,
+      type: query.get('type') ?? undefined,
+      since: parseTimeArg('since', query.get('since') ?? undefined),
+      limit,
+    });
+    sendJson(res, 200, { data: events.map(presentEvent) });
     return true;
   }
   const wallet = /^\/wallets\/([^/]+)$/.exec(path);

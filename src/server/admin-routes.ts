@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OutboxStore } from '../events/outbox-store.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentKey, presentRow, presentUsage, usageTotal } from '../ledger/present.js';
 import type { Store, UsageDimension } from '../ledger/types.js';
@@ -18,6 +19,7 @@ export interface AdminDeps {
   clock: Clock;
   adminKey: string | undefined;
   limits: LimitsEngine;
+  outbox: OutboxStore;
 }
 
 /** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
@@ -88,8 +90,13 @@ export async function handleAdmin(
       const k = await deps.store.revokeKey(decodeURIComponent(revoke[1] ?? ''), deps.clock.now());
       return k ? sendJson(res, 200, presentKey(k)) : fail(res, 404, 'key: no key with that id or prefix');
     }
-    const limitsDeps = { control: deps.store.control, limits: deps.limits, clock: deps.clock };
-    if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, rawBody, res)) return;
+    const limitsDeps = {
+      control: deps.store.control,
+      outbox: deps.outbox,
+      limits: deps.limits,
+      clock: deps.clock,
+    };
+    if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);
   } catch (e) {
     if (e instanceof NotFound) return fail(res, 404, e.message);

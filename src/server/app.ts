@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { OutboxStore } from '../events/outbox-store.js';
 import type { Store } from '../ledger/types.js';
 import { usageReport } from '../limits/quota-view.js';
 import type { GatewayDeps } from '../pipeline/context.js';
@@ -19,12 +20,19 @@ export interface AppOptions {
   store: Store;
   adminKey: string | undefined;
   maxBodyBytes: number;
+  outbox: OutboxStore;
 }
 
 /** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */
 export function createApp(opts: AppOptions): Server {
   const { deps } = opts;
-  const admin = { store: opts.store, clock: deps.clock, adminKey: opts.adminKey, limits: deps.limits };
+  const admin = {
+    store: opts.store,
+    clock: deps.clock,
+    adminKey: opts.adminKey,
+    limits: deps.limits,
+    outbox: opts.outbox,
+  };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
