@@ -22,7 +22,18 @@ export async function relayJson(
   try {
     bytes = Buffer.from(await upstream.body.arrayBuffer());
   } catch (e) {
-    throw upstreamFailure(ctx.target.provider.id, e); // the upstream hung up mid-body
+    // The upstream hung up mid-body after answering 2xx: the model ran, so its input is charged (an
+    // estimate, flagged) rather than nothing; the client gets a 502.
+    if (upstream.statusCode < 400) {
+      const metered = await meterEstimated(deps.catalog, ctx, undefined, []);
+      await settle(deps, ctx, metered, {
+        status: 502,
+        errorCode: 'upstream_disconnected',
+        streamed: false,
+        ttftMs: null,
+      });
+    }
+    throw upstreamFailure(ctx.target.provider.id, e);
   }
   const ok = upstream.statusCode < 400;
   const text = bytes.toString('utf8');
