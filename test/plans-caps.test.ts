@@ -326,6 +326,11 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
     await h.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
     const sent = h.standin.requests.at(-1)?.body as { max_completion_tokens?: number };
     assert.equal(sent.max_completion_tokens, 4096, 'limits.defaultMaxOutputTokens bounds the answer');
+    // When 4096 output tokens no longer fit, a call without max_tokens gets the largest cap that does.
+    await applyPlans(h, { roomy: { priceUsd: 5, budget: { unit: 'usd', amount: '0.001' } } });
+    await h.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
+    const lowered = h.standin.requests.at(-1)?.body as { max_completion_tokens?: number };
+    assert.ok((lowered.max_completion_tokens ?? 0) < 4096 && (lowered.max_completion_tokens ?? 0) > 100);
   });
 
   test('a feature sub-quota refuses that feature only', async () => {

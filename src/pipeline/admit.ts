@@ -29,6 +29,7 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
   }
   const { provider, model } = ctx.target;
   const bound = ctx.protocol.inputBound(ctx.body, ctx.rawBody, countTokens);
+  const clientCapped = ctx.maxOutputTokens !== undefined;
   const maxOut = ctx.maxOutputTokens ?? deps.limitsConfig.defaultMaxOutputTokens;
   const plan = policy.state.plan;
   if (
@@ -75,9 +76,11 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
   try {
     ctx.admission = await reserve(maxOut);
   } catch (e) {
-    // A plan may prefer a shorter answer to a refusal: lower max_tokens to what fits and send that.
+    // Lower the output cap to what fits when the client set none (the default was Margin's choice), or
+    // when the plan prefers a shorter answer to a refusal.
     const fit = e instanceof GatewayError ? e.details?.suggested_max_tokens : undefined;
-    if (typeof fit !== 'number' || !policy.state.plan?.spec.hardCap.lowerMaxTokens) throw e;
+    const lower = !clientCapped || policy.state.plan?.spec.hardCap.lowerMaxTokens;
+    if (typeof fit !== 'number' || !lower) throw e;
     capOutput(ctx, fit);
     ctx.admission = await reserve(fit);
   }
