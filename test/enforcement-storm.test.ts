@@ -22,7 +22,7 @@ import { usdToPico } from '../src/util/money.js';
 import { startServe } from './helpers/cli.js';
 import { expectedPico } from './helpers/expected-cost.js';
 import { type Harness, startHarness } from './helpers/harness.js';
-import { admin, applyPlans, ledgerSpend, setPlan } from './helpers/limits.js';
+import { admin, applyPlans, ledgerSpend, picoDecimal, setPlan } from './helpers/limits.js';
 
 interface Outcome {
   ok: boolean;
@@ -348,8 +348,3 @@ describe('restart mid-storm: no reservation accounting lost, no queued webhook l
 });
 
 /** Integer pico-USD → the exact decimal USD string a plan accepts. */
-function picoDecimal(pico: bigint): string {
-  const whole = pico / 1_000_000_000_000n;
-  const frac = (pico % 1_000_000_000_000n).toString().padStart(12, '0');
-  return `${whole}.${frac}`;
-}

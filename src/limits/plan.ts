@@ -1,4 +1,4 @@
-import { usdToPico } from '../util/money.js';
+import { picoToUsd, usdToPico } from '../util/money.js';
 import type { PlanSpec } from './plan-schema.js';
 
 export type BudgetUnit = 'usd' | 'credits' | 'tokens' | 'runs';
@@ -48,12 +48,8 @@ export function toBase(decimal: string, unit: BudgetUnit): bigint {
 
 /** Base units → a decimal string in whole units, e.g. 1500000000000n usd → "1.5". */
 export function formatUnits(v: bigint, unit: BudgetUnit): string {
-  if (UNIT_SCALE[unit] === 1n) return v.toString();
-  const neg = v < 0n;
-  const abs = neg ? -v : v;
-  const whole = abs / UNIT_SCALE[unit];
-  const frac = (abs % UNIT_SCALE[unit]).toString().padStart(12, '0').replace(/0+$/, '');
-  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+  // USD and credits both keep 12 decimals, exactly as money is printed.
+  return UNIT_SCALE[unit] === 1n ? v.toString() : picoToUsd(v);
 }
 
 const percentOf = (v: bigint, percent: number): bigint =>

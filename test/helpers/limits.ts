@@ -62,3 +62,8 @@ export async function ledgerSpend(h: Harness, customer = 'acme'): Promise<bigint
   const rows = await h.rows();
   return rows.filter((r) => r.customer === customer).reduce((s, r) => s + BigInt(r.costPico ?? 0), 0n);
 }
+
+/** Integer pico-USD → the exact decimal USD string a plan or a top-up accepts. */
+export function picoDecimal(pico: bigint): string {
+  return `${pico / 1_000_000_000_000n}.${(pico % 1_000_000_000_000n).toString().padStart(12, '0')}`;
+}
