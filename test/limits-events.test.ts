@@ -279,3 +279,46 @@ function historyRow(id: string, customer: string, ts: number, input = 10): Ledge
     streamed: false,
   };
 }
+
+describe('an upstream that hangs up mid-body after a 2xx', () => {
+  test('is charged its input (estimated), not $0, and the reservation settles to that', async () => {
+    const upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"id":"chatcmpl-1","object":"chat.c');
+        setTimeout(() => res.destroy(), 20);
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    const h = await startHarness({ env: { MARGIN_UPSTREAM_OPENAI_URL: url } });
+    try {
+      await applyPlans(h, { usd: { priceUsd: 5, budget: { unit: 'usd', amount: '1' } } });
+      await setPlan(h, 'acme', 'usd');
+      const err = await h.openai.chat.completions.create(ask).catch((e: unknown) => e);
+      assert.ok(err instanceof OpenAI.APIError);
+      assert.equal(err.status, 502);
+      const rows = await h.rows();
+      assert.equal(rows.length, 1, 'one row, not a second one for the error');
+      const row = rows[0];
+      assert.equal(row?.status, 502);
+      assert.equal(row?.estimated, true);
+      assert.ok((row?.inputTokens ?? 0) > 0);
+      assert.equal(
+        BigInt(row?.costPico ?? -1),
+        expectedPico('openai', 'gpt-4o-mini', { input: row?.inputTokens ?? 0, output: 0 }),
+      );
+      const res = await fetch(`${h.gateway.url}/v1/margin/usage`, {
+        headers: { authorization: `Bearer ${h.key}` },
+      });
+      const u = (await res.json()) as { budget: { used: string; reserved: string } };
+      assert.equal(usdToPico(u.budget.used), BigInt(row?.costPico ?? -1));
+      assert.equal(u.budget.reserved, '0');
+    } finally {
+      await h.close();
+      upstream.close();
+    }
+  });
+});
