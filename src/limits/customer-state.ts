@@ -45,7 +45,7 @@ export class CustomerState {
   inflight = 0;
   /** Event types already fired this cycle. */
   readonly fired = new Set<string>();
-  /** Usage per UTC day start (base units; cost when the plan has no budget), for anomaly detection. */
+  /** Usage per UTC day start in the plan's base unit, for anomaly detection. */
   readonly daily = new Map<number, bigint>();
 
   constructor(

@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { usdToPico } from '../util/money.js';
 import type { GatewayError } from '../wire/errors.js';
 import type { ControlStore, CustomerRecord } from './control-store.js';
-import { CustomerState, type Reservation, type WalletState } from './customer-state.js';
+import { CustomerState, measureUsage, type Reservation, type WalletState } from './customer-state.js';
 import { billingCycle, DAY_MS } from './cycle.js';
 import { budgetEvent, type EventType, walletLowEvent } from './events.js';
 import { budgetBusy, budgetRefusal, rateLimited, unpricedRefusal } from './gate-errors.js';
@@ -145,8 +145,10 @@ export class LimitsEngine {
       const state = new CustomerState(c.id, plan, billingCycle(c.cycleDay, now), c.wallet);
       await this.loadSpent(state);
       const today = Math.floor(now / DAY_MS) * DAY_MS;
-      for (const d of await this.deps.control.usageByDay(c.id, today - 14 * DAY_MS, today + DAY_MS))
-        state.daily.set(d.day, dailyVolume(plan, d));
+      // Past days in the plan's unit: the same measure as spend (credits from cost: runs are not split by day).
+      if (plan)
+        for (const d of await this.deps.control.usageByDay(c.id, today - 14 * DAY_MS, today + DAY_MS))
+          state.daily.set(d.day, measureUsage(plan, { ...d, feature: '' }));
       this.states.set(c.id, state);
       return state;
     })().finally(() => this.loading.delete(c.id));
@@ -524,18 +526,4 @@ export function amountOf(row: LedgerRow): CallAmount {
     tokens,
     billable: tokens > 0,
   };
-}
-
-/** A past day's volume in the plan's unit (credits from cost: per-run rates are not split by day). */
-function dailyVolume(plan: Plan | undefined, d: { costPico: bigint; tokens: bigint; runs: bigint }): bigint {
-  switch (plan?.unit) {
-    case 'tokens':
-      return d.tokens;
-    case 'runs':
-      return d.runs;
-    case 'credits':
-      return (d.costPico * (plan.creditsPerUsd ?? 0n)) / 1_000_000_000_000n;
-    default:
-      return d.costPico;
-  }
 }
