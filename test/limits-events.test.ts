@@ -182,6 +182,63 @@ describe('events from the request path', () => {
     });
     h.standin.reset();
   });
+
+  test('budget.blocked fires at the first 402 of a cycle, even when a smaller answer would fit', async () => {
+    const customer = 'refused';
+    const { createVirtualKey } = await import('../src/identity/virtual-keys.js');
+    const { key } = await createVirtualKey(h.gateway.store, { customer, now: Date.now() });
+    h.standin.setDefault({ kind: 'reply', usage: { inputTokens: 10, outputTokens: 5 } });
+    // $0.0005: 1,000 gpt-4o-mini output tokens ($0.0006) never fit, a few hundred do. No lowerMaxTokens.
+    const capPico = 500_000_000n;
+    assert.ok(expectedPico('openai', 'gpt-4o-mini', { input: 0, output: 1000 }) > capPico);
+    await applyPlans(h, { tiny: { priceUsd: 5, budget: { unit: 'usd', amount: picoDecimal(capPico) } } });
+    await setPlan(h, customer, 'tiny', { cycle_day: 1 });
+    const client = new OpenAI({ apiKey: key, baseURL: `${h.gateway.url}/v1`, maxRetries: 0 });
+    const events = async () => (await outboxEvents(h)).filter((e) => e.customer === customer);
+    const tooLong = { ...ask, max_tokens: 1000 };
+
+    // No max_tokens: Margin picks the output cap, lowers it to what fits and serves the call: no refusal.
+    const served = await client.chat.completions.create({ model: ask.model, messages: ask.messages });
+    assert.equal(served.object, 'chat.completion');
+    assert.deepEqual(await events(), [], 'a call served shorter is not a refusal');
+
+    const refusal = await client.chat.completions.create(tooLong).catch((e: unknown) => e);
+    assert.ok(refusal instanceof OpenAI.APIError);
+    assert.equal(refusal.status, 402);
+    const fit = (refusal.error as Record<string, unknown>).suggested_max_tokens;
+    assert.ok(typeof fit === 'number' && fit > 0 && fit < 1000, `a smaller answer fits: ${fit}`);
+    await assert.rejects(client.chat.completions.create(tooLong), { status: 402 });
+
+    const got = await events();
+    assert.deepEqual(
+      got.map((e) => e.type),
+      ['budget.blocked'],
+      'once per cycle; not exhausted, since a smaller answer still fits',
+    );
+    const p = got[0]?.payload ?? {};
+    assert.equal(p.plan, 'tiny');
+    assert.equal(p.code, 'budget_exceeded');
+    assert.equal(p.suggested_max_tokens, fit);
+    const spent = (await h.rows()).filter((r) => r.customer === customer && r.status === 200);
+    assert.equal(spent.length, 1);
+    assert.equal(usdToPico(String(p.used)), BigInt(spent[0]?.costPico ?? -1), 'the upgrade math: used');
+    assert.equal(p.cycle_start, '2026-11-01T00:00:00.000Z');
+
+    // A new cycle: the first refusal is news again.
+    const saved = clock.t;
+    clock.t = Date.parse('2026-12-02T00:00:00Z');
+    try {
+      await assert.rejects(client.chat.completions.create(tooLong), { status: 402 });
+      const again = (await events()).filter((e) => e.type === 'budget.blocked');
+      assert.deepEqual(
+        again.map((e) => e.payload.cycle_start),
+        ['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z'],
+      );
+    } finally {
+      clock.t = saved;
+      h.standin.reset();
+    }
+  });
 });
 
 describe('settle', () => {

@@ -2,8 +2,12 @@
 // an injected clock, and the pace / upgrade / anomaly figures for events and the usage endpoint.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { CustomerState } from '../src/limits/customer-state.js';
 import { billingCycle, type Cycle, cycleProgress, DAY_MS, MIN_DAYS_ELAPSED } from '../src/limits/cycle.js';
+import { upgradeMath } from '../src/limits/events.js';
 import { cheapestCovering, dailyAverage, isAnomalous, projectUsage } from '../src/limits/pace.js';
+import { compilePlan } from '../src/limits/plan.js';
+import { parsePlans } from '../src/limits/plans-file.js';
 import { RateLimiter } from '../src/limits/rate-limiter.js';
 
 const t = (iso: string) => Date.parse(iso);
@@ -335,6 +339,47 @@ describe('pace', () => {
     assert.equal(dailyAverage(100n, day(3)), 34n);
     assert.equal(dailyAverage(10n, day(0.5)), 20n);
     assert.equal(dailyAverage(0n, day(3)), 0n);
+  });
+
+  test('nearest rounding: 333.3 → 333, half up, never below what is used', () => {
+    assert.equal(projectUsage(200n, day(18)), 334n, 'rounded up by default'); // 200 × 30 / 18 = 333.33…
+    assert.equal(projectUsage(200n, day(18), 'nearest'), 333n);
+    assert.equal(projectUsage(1n, day(20), 'nearest'), 2n, '1.5 rounds up');
+    assert.equal(projectUsage(7n, day(20), 'nearest'), 11n); // 10.5
+    assert.equal(projectUsage(10n, day(29.9), 'nearest'), 10n); // 10.03…
+    assert.equal(dailyAverage(200n, day(18), 'nearest'), 11n); // 11.1…
+    assert.equal(dailyAverage(100n, day(3), 'nearest'), 33n); // 33.3…
+  });
+
+  test('run projections in event payloads round to the nearest run; money still rounds up', () => {
+    const specs = parsePlans(
+      {
+        plans: {
+          starter: { priceUsd: 29, budget: { unit: 'runs', amount: 300 } },
+          growth: { priceUsd: 99, budget: { unit: 'runs', amount: 333 } },
+          scale: { priceUsd: 299, budget: { unit: 'runs', amount: 1000 } },
+          money: { priceUsd: 10, budget: { unit: 'usd', amount: '2' } },
+        },
+      },
+      'test',
+    );
+    const plans = Object.entries(specs).map(([name, spec]) => compilePlan(name, spec));
+    const [starter, , , money] = plans;
+    const nov = billingCycle(1, t('2026-11-10T00:00:00Z')); // 30 days
+    const now = nov.start + 18 * DAY_MS;
+    // 200 runs in the first 18 days of a 30-day cycle: 333.3 at this pace → 333, which growth covers.
+    const runs = new CustomerState('acme', starter, nov, 'acme');
+    runs.spent = 200n;
+    const m = upgradeMath(runs, plans, now);
+    assert.equal(m.days_elapsed, 18);
+    assert.equal(m.days_in_cycle, 30);
+    assert.equal(m.projected_cycle_usage, '333');
+    assert.equal(m.daily_average, '11');
+    assert.equal(m.recommended_plan?.name, 'growth', '333 runs fit growth exactly');
+    // $2 in 18 days: 3.333… USD projected, rounded up to the pico-USD.
+    const usd = new CustomerState('acme', money, nov, 'acme');
+    usd.spent = 2_000_000_000_000n;
+    assert.equal(upgradeMath(usd, plans, now).projected_cycle_usage, '3.333333333334');
   });
 
   const plans = [

@@ -209,15 +209,19 @@ describe('soft threshold, lanes and hard cap (runs budget)', () => {
     const events = await outboxEvents(h);
     assert.deepEqual(
       events.map((e) => e.type),
-      ['budget.soft_reached', 'budget.exhausted'],
-      'each threshold fires once per cycle, however many calls are refused',
+      ['budget.soft_reached', 'budget.exhausted', 'budget.blocked'],
+      'each threshold fires once per cycle, however many calls are refused; blocked at the first 402',
     );
     const exhausted = events[1]?.payload ?? {};
     assert.equal(exhausted.used, '10');
     assert.equal(exhausted.plan, 'starter');
     // 10 runs in 19.5 days of a 30-day cycle → 10 / 19.5 × 30 ≈ 15.4 runs projected → growth covers it.
     assert.equal(exhausted.days_elapsed, 19.5);
-    assert.equal(exhausted.projected_cycle_usage, '16');
+    assert.equal(exhausted.projected_cycle_usage, '15', 'runs round to the nearest whole run');
+    const blocked = events[2]?.payload ?? {};
+    assert.equal(blocked.code, 'budget_exceeded');
+    assert.equal(blocked.used, '10');
+    assert.deepEqual(blocked.recommended_plan, exhausted.recommended_plan, 'the same upgrade math');
     assert.deepEqual(exhausted.recommended_plan, { name: 'growth', price_usd: '99', budget: '100' });
     assert.equal(exhausted.upgrade_url, UPGRADE);
     const refused = (await h.rows()).filter((r) => r.status === 402);
@@ -266,7 +270,7 @@ describe('soft threshold, lanes and hard cap (runs budget)', () => {
     assert.equal(u.budget.remaining, '9');
     assert.equal(u.budget.reset_at, '2027-01-01T00:00:00.000Z');
     assert.equal(u.budget.pace.days_elapsed, 10);
-    assert.equal(u.budget.pace.projected_cycle_usage, '4', '1 run in 10 of 31 days → 3.1 → 4');
+    assert.equal(u.budget.pace.projected_cycle_usage, '3', '1 run in 10 of 31 days → 3.1 → 3 (nearest run)');
     const anon = await fetch(`${h.gateway.url}/v1/margin/usage`);
     assert.equal(anon.status, 401);
   });

@@ -39,6 +39,9 @@ export class SqliteOutboxStore implements OutboxStore {
   constructor(file: string) {
     this.db = new Database(file);
     configureConnection(this.db);
+    // This connection is on the event loop: a write lock held elsewhere must cost a failed poll (retried
+    // on the next one), never a frozen gateway. 20 ms still outwaits this gateway's own ledger commits.
+    this.db.pragma('busy_timeout = 20');
   }
 
   async enqueue(endpoint: string, types: readonly string[] | undefined, now: number): Promise<number> {

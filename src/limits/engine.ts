@@ -41,6 +41,8 @@ export interface ReserveRequest {
   expiresAt: number;
   /** The largest max_tokens that would still fit, for the refusal message. */
   fittingMaxTokens: (room: bigint, plan: Plan) => number | undefined;
+  /** A refusal naming a max_tokens that fits is retried with it (admit.ts), so it is not a 402 yet. */
+  lowerOnRefusal?: boolean;
 }
 
 /**
@@ -248,8 +250,15 @@ export class LimitsEngine {
       if (verdict !== 'wait') {
         this.giveBack(buckets);
         // Exhausted means not even a one-token answer fits (a smaller max_tokens is a different call).
-        if (verdict.code === 'budget_exceeded' && verdict.details?.suggested_max_tokens === undefined)
+        const fit = verdict.details?.suggested_max_tokens;
+        if (verdict.code === 'budget_exceeded' && fit === undefined)
           this.fire(state, 'budget.exhausted', now);
+        // Blocked: the first 402 the customer actually gets this cycle, whatever would still fit.
+        if (verdict.status === 402 && !(req.lowerOnRefusal && fit !== undefined))
+          this.fire(state, 'budget.blocked', now, undefined, {
+            code: verdict.code,
+            ...(fit === undefined ? {} : { suggested_max_tokens: fit }),
+          });
         throw verdict;
       }
       const left = deadline - performance.now();
@@ -408,10 +417,16 @@ export class LimitsEngine {
     return n;
   }
 
-  private fire(state: CustomerState, type: EventType, now: number, into?: EventRecord[]): void {
+  private fire(
+    state: CustomerState,
+    type: EventType,
+    now: number,
+    into?: EventRecord[],
+    extra?: Record<string, unknown>,
+  ): void {
     if (state.fired.has(type)) return;
     state.fired.add(type);
-    const e = budgetEvent(type, state, this.plans.values(), now, this.deps.config.upgradeUrl);
+    const e = budgetEvent(type, state, this.plans.values(), now, this.deps.config.upgradeUrl, extra);
     if (into) into.push(e);
     else void this.deps.writer.submit({ events: [e] });
   }

@@ -6,7 +6,12 @@ import { cycleProgress } from './cycle.js';
 import { cheapestCovering, dailyAverage, projectUsage } from './pace.js';
 import { formatUnits, type Plan } from './plan.js';
 
-export type EventType = 'budget.soft_reached' | 'budget.exhausted' | 'wallet.low' | 'usage.anomaly';
+export type EventType =
+  | 'budget.soft_reached'
+  | 'budget.exhausted'
+  | 'budget.blocked'
+  | 'wallet.low'
+  | 'usage.anomaly';
 
 const newEventId = (): string => `evt_${randomBytes(12).toString('hex')}`;
 
@@ -18,7 +23,8 @@ export function upgradeMath(state: CustomerState, plans: Iterable<Plan>, now: nu
   const plan = state.plan;
   const unit = plan?.unit ?? 'usd';
   const progress = cycleProgress(state.cycle, now);
-  const projected = projectUsage(state.spent, progress);
+  const rounding = unit === 'runs' ? 'nearest' : 'up';
+  const projected = projectUsage(state.spent, progress, rounding);
   const options = [...plans]
     .filter((p) => p.unit === unit && (p.cap !== undefined || p.atCap === 'overage'))
     .map((p) => ({
@@ -39,7 +45,7 @@ export function upgradeMath(state: CustomerState, plans: Iterable<Plan>, now: nu
     cycle_end: new Date(state.cycle.end).toISOString(),
     days_elapsed: Math.round(progress.daysElapsed * 100) / 100,
     days_in_cycle: Math.round(progress.daysTotal * 100) / 100,
-    daily_average: formatUnits(dailyAverage(state.spent, progress), unit),
+    daily_average: formatUnits(dailyAverage(state.spent, progress, rounding), unit),
     projected_cycle_usage: formatUnits(projected, unit),
     recommended_plan: best
       ? {

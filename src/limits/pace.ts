@@ -7,23 +7,35 @@ function toMs(days: number): bigint {
   return BigInt(Math.max(1, Math.round(days * DAY_MS)));
 }
 
-function ceilDiv(a: bigint, b: bigint): bigint {
-  return a / b + (a % b > 0n ? 1n : 0n); // operands here are positive
+/**
+ * How pace figures round: `up` for money and credits (they never understate), `nearest` for whole runs,
+ * where "333.3 runs" reads as 333, not 334. Half rounds up.
+ */
+export type Rounding = 'up' | 'nearest';
+
+function div(a: bigint, b: bigint, rounding: Rounding): bigint {
+  // Operands here are positive.
+  if (rounding === 'nearest') return (2n * a + b) / (2n * b);
+  return a / b + (a % b > 0n ? 1n : 0n);
 }
 
-/** Usage by the end of the cycle at the pace so far, rounded up; never less than what is already used. */
-export function projectUsage(used: bigint, progress: CycleProgress): bigint {
+/** Usage by the end of the cycle at the pace so far; never less than what is already used. */
+export function projectUsage(used: bigint, progress: CycleProgress, rounding: Rounding = 'up'): bigint {
   if (used <= 0n) return used;
   const elapsed = toMs(progress.daysElapsed);
   const total = toMs(progress.daysTotal);
   if (elapsed >= total) return used;
-  return ceilDiv(used * total, elapsed);
+  return div(used * total, elapsed, rounding);
 }
 
-/** Average per day so far, rounded up like projectUsage (pace figures never understate). */
-export function dailyAverage(used: bigint, progress: Pick<CycleProgress, 'daysElapsed'>): bigint {
+/** Average per day so far, rounded like projectUsage. */
+export function dailyAverage(
+  used: bigint,
+  progress: Pick<CycleProgress, 'daysElapsed'>,
+  rounding: Rounding = 'up',
+): bigint {
   if (used <= 0n) return used;
-  return ceilDiv(used * BigInt(DAY_MS), toMs(progress.daysElapsed));
+  return div(used * BigInt(DAY_MS), toMs(progress.daysElapsed), rounding);
 }
 
 export interface PlanOption {

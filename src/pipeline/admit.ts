@@ -52,7 +52,10 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
     };
   };
   const input = amount(0);
-  const reserve = (maxTokens: number) =>
+  // Lower the output cap to what fits when the client set none (the default was Margin's choice), or
+  // when the plan prefers a shorter answer to a refusal.
+  const lower = !clientCapped || plan?.spec.hardCap.lowerMaxTokens === true;
+  const reserve = (maxTokens: number, lowerOnRefusal: boolean) =>
     deps.limits.reserve(policy, {
       id: ctx.id,
       keyId: ctx.identity.keyId,
@@ -72,17 +75,15 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
       },
       fittingMaxTokens: (room: bigint, plan: Plan) =>
         largestFitting(room, maxTokens - 1, (m) => measure(plan, amount(m))),
+      lowerOnRefusal,
     });
   try {
-    ctx.admission = await reserve(maxOut);
+    ctx.admission = await reserve(maxOut, lower);
   } catch (e) {
-    // Lower the output cap to what fits when the client set none (the default was Margin's choice), or
-    // when the plan prefers a shorter answer to a refusal.
     const fit = e instanceof GatewayError ? e.details?.suggested_max_tokens : undefined;
-    const lower = !clientCapped || policy.state.plan?.spec.hardCap.lowerMaxTokens;
     if (typeof fit !== 'number' || !lower) throw e;
     capOutput(ctx, fit);
-    ctx.admission = await reserve(fit);
+    ctx.admission = await reserve(fit, false);
   }
   return ctx.admission;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OutboxStore } from '../events/outbox-store.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentKey, presentRow, presentUsage, usageTotal } from '../ledger/present.js';
+import { StoreBusyError } from '../ledger/store-busy.js';
 import type { Store, UsageDimension } from '../ledger/types.js';
 import type { LimitsEngine } from '../limits/engine.js';
 import { presentedKey } from '../pipeline/identify.js';
@@ -100,6 +101,11 @@ export async function handleAdmin(
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);
   } catch (e) {
     if (e instanceof NotFound) return fail(res, 404, e.message);
+    // Another process holds the ledger's write lock: nothing changed, the same write succeeds later.
+    if (e instanceof StoreBusyError) {
+      res.setHeader('retry-after', String(e.retryAfterSec));
+      return fail(res, 503, e.message, 'store_busy');
+    }
     // Validation errors from parsers carry the field name in their message.
     return fail(res, 400, (e as Error).message);
   }
@@ -113,6 +119,6 @@ function authorised(adminKey: string | undefined, req: IncomingMessage): boolean
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function fail(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { error: { message, status } });
+function fail(res: ServerResponse, status: number, message: string, code?: string): void {
+  sendJson(res, status, { error: { message, status, ...(code ? { code } : {}) } });
 }

@@ -8,15 +8,13 @@ import type {
 } from '../../limits/control-store.js';
 import type { PlanSpec } from '../../limits/plan-schema.js';
 import type { ReservationRecord, WalletEntry } from '../types.js';
+import { type ControlOp, type ControlWrites, type CustomerRowDb, fromCustomer } from './control-writes.js';
 
-interface CustomerRowDb {
-  id: string;
-  plan: string | null;
-  cycle_day: number;
-  wallet: string | null;
-  created_at: number;
-  updated_at: number;
-}
+/** Runs a control-plane write: on the control thread in the gateway, on the caller's connection in the CLI. */
+export type ControlWriteFn = <K extends ControlOp>(
+  op: K,
+  ...args: Parameters<ControlWrites[K]>
+) => Promise<ReturnType<ControlWrites[K]>>;
 
 interface WalletRowDb {
   id: string;
@@ -31,35 +29,22 @@ interface WalletRowDb {
 const TOKENS =
   'input_tokens + output_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens';
 
-const fromCustomer = (r: CustomerRowDb): CustomerRecord => ({
-  id: r.id,
-  plan: r.plan,
-  cycleDay: r.cycle_day,
-  wallet: r.wallet ?? r.id,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-/** Plans, customers, wallets and the reservation journal in the ledger's SQLite file. */
+/**
+ * Plans, customers, wallets and the reservation journal in the ledger's SQLite file. Reads run on the
+ * gateway's connection (WAL: they never wait for a writer); writes go through `write` (see store.ts).
+ */
 export class SqliteControlStore implements ControlStore {
-  constructor(private readonly db: Database.Database) {}
-
-  private bump(): void {
-    this.db.prepare(`UPDATE control SET v = v + 1 WHERE k = 'revision'`).run();
-  }
+  constructor(
+    private readonly db: Database.Database,
+    private readonly write: ControlWriteFn,
+  ) {}
 
   async revision(): Promise<number> {
     return this.db.prepare(`SELECT v FROM control WHERE k = 'revision'`).pluck().get() as number;
   }
 
-  async upsertPlans(plans: Record<string, PlanSpec>, at: number): Promise<void> {
-    const put = this.db.prepare(
-      `INSERT INTO plans VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`,
-    );
-    this.db.transaction(() => {
-      for (const [name, spec] of Object.entries(plans)) put.run(name, JSON.stringify(spec), at);
-      this.bump();
-    })();
+  upsertPlans(plans: Record<string, PlanSpec>, at: number): Promise<void> {
+    return this.write('upsertPlans', plans, at);
   }
 
   async listPlans(): Promise<StoredPlan[]> {
@@ -82,42 +67,15 @@ export class SqliteControlStore implements ControlStore {
     );
   }
 
-  async setCustomer(
+  setCustomer(
     c: { id: string; plan?: string | null; cycleDay?: number; wallet?: string },
     at: number,
   ): Promise<CustomerRecord> {
-    return this.db.transaction(() => {
-      if (c.plan) {
-        const exists = this.db.prepare('SELECT 1 FROM plans WHERE name = ?').get(c.plan);
-        if (!exists)
-          throw new Error(`plan: no plan named ${JSON.stringify(c.plan)} (apply plans.yaml first)`);
-      }
-      const cur = this.db.prepare('SELECT * FROM customers WHERE id = ?').get(c.id) as
-        | CustomerRowDb
-        | undefined;
-      // A new customer's cycle is anchored on the day it is created unless one is given.
-      const cycleDay = c.cycleDay ?? cur?.cycle_day ?? new Date(at).getUTCDate();
-      const plan = c.plan === undefined ? (cur?.plan ?? null) : c.plan;
-      const wallet = c.wallet ?? cur?.wallet ?? null;
-      this.db
-        .prepare(
-          `INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
-             plan = excluded.plan, cycle_day = excluded.cycle_day, wallet = excluded.wallet,
-             updated_at = excluded.updated_at`,
-        )
-        .run(c.id, plan, cycleDay, wallet, cur?.created_at ?? at, at);
-      this.bump();
-      return fromCustomer(this.db.prepare('SELECT * FROM customers WHERE id = ?').get(c.id) as CustomerRowDb);
-    })();
+    return this.write('setCustomer', c, at);
   }
 
-  async addWalletEntry(e: WalletEntry): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO wallet_entries VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(e.id, e.wallet, e.ts, e.amountPico, e.reason, e.requestId, e.note);
-      this.bump();
-    })();
+  addWalletEntry(e: WalletEntry): Promise<void> {
+    return this.write('addWalletEntry', e);
   }
 
   async walletBalance(wallet: string, exclude: readonly string[]): Promise<bigint> {

@@ -1,23 +1,40 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { StoreBusyError } from '../store-busy.js';
 import type { WriteOp } from '../types.js';
+import type { ControlCall } from './control-writes.js';
 
 interface Reply {
   seq: number;
   ok: boolean;
+  value?: unknown;
   error?: string;
+  code?: string;
 }
 
-/** The gateway side of a ledger thread (see ledger-thread-main.ts): append() resolves once the thread committed. */
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The gateway side of a ledger thread (see ledger-thread-main.ts): write() resolves once the thread
+ * committed; call() runs one control-plane write there and resolves with its result.
+ */
 export class LedgerThread {
   private readonly worker: Worker;
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
   /** False once the thread has died; the store then writes on its own connection instead. */
   alive = true;
 
-  constructor(file: string, role: 'writer' | 'checkpointer') {
+  /** `busyMs`: the control thread's bound on waiting for a write lock held elsewhere. */
+  constructor(
+    private readonly file: string,
+    role: 'writer' | 'checkpointer' | 'control',
+    private readonly busyMs = 0,
+  ) {
     // Same extension as this module: .js when built, .ts under the test runner's loader.
     const ext = extname(fileURLToPath(import.meta.url));
     const entry = new URL(`./ledger-thread-main${ext}`, import.meta.url);
@@ -36,7 +53,8 @@ export class LedgerThread {
       const p = this.pending.get(r.seq);
       this.pending.delete(r.seq);
       if (this.pending.size === 0) this.worker.unref();
-      if (r.ok) p?.resolve();
+      if (r.ok) p?.resolve(r.value);
+      else if (r.code?.startsWith('SQLITE_BUSY')) p?.reject(new StoreBusyError(this.file, this.busyMs));
       else p?.reject(new Error(r.error ?? 'ledger write failed'));
     });
     this.worker.on('error', (e) => this.failAll(e));
@@ -45,8 +63,12 @@ export class LedgerThread {
     this.worker.unref();
   }
 
-  write(ops: readonly WriteOp[]): Promise<void> {
-    return this.send({ ops });
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    await this.send({ ops });
+  }
+
+  call(control: ControlCall): Promise<unknown> {
+    return this.send({ control, deadline: Date.now() + this.busyMs });
   }
 
   async close(): Promise<void> {
@@ -54,10 +76,15 @@ export class LedgerThread {
     await this.worker.terminate();
   }
 
-  private send(msg: { ops?: readonly WriteOp[]; close?: boolean }): Promise<void> {
+  private send(msg: {
+    ops?: readonly WriteOp[];
+    control?: ControlCall;
+    deadline?: number;
+    close?: boolean;
+  }): Promise<unknown> {
     const seq = ++this.seq;
     if (!this.alive) return Promise.reject(new Error('ledger writer thread is not running'));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(seq, { resolve, reject });
       this.worker.postMessage({ seq, ...msg });

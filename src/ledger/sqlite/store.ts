@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { isSqliteBusy, StoreBusyError } from '../store-busy.js';
 import type {
   LedgerRow,
   RequestQuery,
@@ -11,13 +10,21 @@ import type {
   VirtualKeyRecord,
   WriteOp,
 } from '../types.js';
-import { SqliteControlStore } from './control-store.js';
-import { configureConnection, prepareApplyOps } from './insert-requests.js';
+import { type ControlWriteFn, SqliteControlStore } from './control-store.js';
+import {
+  type ControlCall,
+  type ControlWrites,
+  prepareControlWrites,
+  runControlCall,
+} from './control-writes.js';
+import { prepareApplyOps } from './insert-requests.js';
 import { LedgerThread } from './ledger-thread.js';
-import { MIGRATIONS } from './migrations.js';
+import { openLedger } from './open-ledger.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
 
 const KEY_RECHECK_MS = 50;
+/** How long a control write on the control thread waits for a write lock held elsewhere before "busy". */
+const CONTROL_BUSY_MS = 1000;
 
 const GROUP_EXPR: Record<UsageDimension, string> = {
   customer: 'customer',
@@ -36,6 +43,9 @@ export class SqliteStore implements Store {
   private readonly applyOps: (ops: readonly WriteOp[]) => void;
   private readonly writer: LedgerThread | undefined;
   private readonly checkpointer: LedgerThread | undefined;
+  /** Control-plane writes (plans, customers, top-ups, keys) off the event loop, with a short busy bound. */
+  private readonly controlThread: LedgerThread | undefined;
+  private readonly controlWrites: ControlWrites;
   private readonly findByHash: Database.Statement;
   private readonly dataVersion: Database.Statement;
   /** Key lookups are on every request; cached until any connection commits a change (see findKeyByHash). */
@@ -45,34 +55,44 @@ export class SqliteStore implements Store {
   readonly control: SqliteControlStore;
   private checkedAt = 0;
 
-  /** `writerThread`: ledger appends run on their own thread and connection (the gateway's setting). */
-  constructor(file: string, opts: { writerThread?: boolean } = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    configureConnection(this.db);
-    this.migrate();
+  /**
+   * `writerThread`: ledger appends and control writes run on threads with their own connections (the
+   * gateway's setting), so a write lock held by another process never blocks the event loop.
+   * `controlBusyMs`: how long such a control write waits for that lock before failing with StoreBusyError.
+   */
+  constructor(
+    private readonly file: string,
+    opts: { writerThread?: boolean; controlBusyMs?: number } = {},
+  ) {
+    this.db = openLedger(file, { writable: opts.writerThread });
     this.applyOps = prepareApplyOps(this.db);
+    this.controlWrites = prepareControlWrites(this.db);
     const threads = opts.writerThread && file !== ':memory:';
     this.writer = threads ? new LedgerThread(file, 'writer') : undefined;
     this.checkpointer = threads ? new LedgerThread(file, 'checkpointer') : undefined;
+    this.controlThread = threads
+      ? new LedgerThread(file, 'control', opts.controlBusyMs ?? CONTROL_BUSY_MS)
+      : undefined;
     this.findByHash = this.db.prepare('SELECT * FROM virtual_keys WHERE hash = ?');
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
-    this.control = new SqliteControlStore(this.db);
+    this.control = new SqliteControlStore(this.db, this.writeControl);
   }
 
-  private migrate(): void {
-    // IMMEDIATE takes the write lock first, so two processes opening a fresh file cannot both migrate.
-    for (let v = 0; v < MIGRATIONS.length; v++) {
-      this.db
-        .transaction(() => {
-          const current = this.db.pragma('user_version', { simple: true }) as number;
-          if (current > v) return;
-          this.db.exec(MIGRATIONS[v] as string);
-          this.db.pragma(`user_version = ${v + 1}`);
-        })
-        .immediate();
+  /** One control-plane write; a held write lock past the bound becomes StoreBusyError either way. */
+  private readonly writeControl: ControlWriteFn = async (op, ...args) => {
+    const call = { op, args } as ControlCall;
+    type Result = ReturnType<ControlWrites[typeof op]>;
+    if (this.controlThread?.alive) return (await this.controlThread.call(call)) as Result;
+    try {
+      return runControlCall(this.controlWrites, call) as Result;
+    } catch (e) {
+      if (isSqliteBusy(e))
+        throw new StoreBusyError(this.file, this.db.pragma('busy_timeout', { simple: true }) as number);
+      if ((e as { code?: unknown }).code === 'SQLITE_READONLY')
+        throw new Error(`db: the ledger ${this.file} is read-only: ${(e as Error).message}`);
+      throw e;
     }
-  }
+  };
 
   append(rows: readonly LedgerRow[]): Promise<void> {
     return this.write(rows.map((request) => ({ request })));
@@ -121,12 +141,7 @@ export class SqliteStore implements Store {
   }
 
   async insertKey(k: VirtualKeyRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO virtual_keys (id, hash, prefix, kind, customer, name, created_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(k.id, k.hash, k.prefix, k.kind, k.customer, k.name, k.createdAt, k.revokedAt);
+    await this.writeControl('insertKey', k);
     this.keyCache.clear();
   }
 
@@ -162,18 +177,15 @@ export class SqliteStore implements Store {
   }
 
   async revokeKey(idOrPrefix: string, at: number): Promise<VirtualKeyRecord | undefined> {
-    const row = this.db
-      .prepare(
-        `UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? OR prefix = ? RETURNING *`,
-      )
-      .get(at, idOrPrefix, idOrPrefix) as KeyRowDb | undefined;
+    const k = await this.writeControl('revokeKey', idOrPrefix, at);
     this.keyCache.clear();
-    return row ? fromKeyRow(row) : undefined;
+    return k;
   }
 
   async close(): Promise<void> {
     await this.writer?.close();
     await this.checkpointer?.close();
+    await this.controlThread?.close();
     this.db.close();
   }
 }
