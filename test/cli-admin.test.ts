@@ -5,11 +5,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { hashKey } from '../src/identity/virtual-keys.js';
+import { createVirtualKey, hashKey } from '../src/identity/virtual-keys.js';
 import type { LedgerRow } from '../src/ledger/types.js';
 import { runCli } from './helpers/cli.js';
 import { expectedPico } from './helpers/expected-cost.js';
-import { ADMIN_KEY, type Harness, startHarness } from './helpers/harness.js';
+import { ADMIN_KEY, eventually, type Harness, startHarness } from './helpers/harness.js';
+import { applyPlans, setPlan } from './helpers/limits.js';
 
 let h: Harness;
 /** Every virtual key minted in this file, to look for on disk at the end. */
@@ -423,6 +424,61 @@ describe('admin API', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('margin customers show', () => {
+  test('--gateway shows what a running gateway holds reserved while a call is in flight', async () => {
+    const customer = 'inflight';
+    await applyPlans(h, { metered: { priceUsd: 9, budget: { unit: 'runs', amount: 100 } } });
+    await setPlan(h, customer, 'metered');
+    const { key } = await createVirtualKey(h.gateway.store, { customer, now: Date.now() });
+    minted.push(key);
+    // A stream whose next chunk is a minute away: in flight until the client hangs up.
+    h.standin.enqueue({ kind: 'reply', text: 'one two three', chunkDelayMs: 60_000 });
+    const stream = await openaiWith(key).chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MSG,
+      stream: true,
+    });
+    try {
+      type Shown = {
+        budget: { used: string; reserved: string | null };
+        reserved: { calls: number; unit: string | null; budget: string | null; wallet_usd: string | null };
+      };
+      const live = await runCli(['customers', 'show', customer, '--gateway', h.gateway.url], {
+        MARGIN_ADMIN_KEY: ADMIN_KEY,
+      });
+      assert.equal(live.code, 0, live.stderr);
+      const shown = JSON.parse(live.stdout) as Shown;
+      assert.deepEqual(shown.reserved, { calls: 1, unit: 'runs', budget: '1', wallet_usd: null });
+      assert.equal(shown.budget.reserved, '1', 'one run held by the call in flight');
+      assert.equal(shown.budget.used, '0');
+
+      // From the ledger file alone: the journal says a call is in flight; the amount is unknown, not 0.
+      const offline = await runCli(['customers', 'show', customer, '--db', h.db]);
+      assert.equal(offline.code, 0, offline.stderr);
+      const fromFile = JSON.parse(offline.stdout) as Shown;
+      assert.deepEqual(fromFile.reserved, { calls: 1, unit: 'runs', budget: null, wallet_usd: null });
+      assert.equal(fromFile.budget.reserved, null);
+      assert.match(offline.stderr, /1 call\(s\) in flight; pass --gateway URL/);
+
+      const noKey = await runCli(['customers', 'show', customer, '--gateway', h.gateway.url]);
+      assert.equal(noKey.code, 1);
+      assert.match(noKey.stderr, /^margin: MARGIN_ADMIN_KEY: required with --gateway/);
+      const wrongKey = await runCli(['customers', 'show', customer, '--gateway', h.gateway.url], {
+        MARGIN_ADMIN_KEY: 'not-the-admin-key-0123456789',
+      });
+      assert.equal(wrongKey.code, 1);
+      assert.match(wrongKey.stderr, /answered 401: Invalid admin key/);
+    } finally {
+      stream.controller.abort();
+    }
+    await eventually(async () => {
+      const res = await admin(`/customers/${customer}`);
+      const body = (await res.json()) as { reserved: { calls: number; budget: string } };
+      assert.deepEqual([body.reserved.calls, body.reserved.budget], [0, '0'], 'released when it ended');
+    }, 10_000);
   });
 });
 

@@ -23,3 +23,37 @@ export async function withStore<T>(flags: StoreFlags, fn: (store: SqliteStore) =
     await store.close();
   }
 }
+
+/**
+ * GET on a running gateway's admin API (what only the gateway knows, e.g. reservations in flight), with
+ * the admin key from MARGIN_ADMIN_KEY or the config file. Errors say which gateway and why.
+ */
+export async function fetchAdmin(gateway: string, flags: StoreFlags, path: string): Promise<unknown> {
+  const key = configFrom(flags).adminKey;
+  if (!key) throw new Error('MARGIN_ADMIN_KEY: required with --gateway (the admin key of that gateway)');
+  let base: URL;
+  try {
+    base = new URL(gateway);
+  } catch {
+    throw new Error(
+      `--gateway: must be a URL such as http://127.0.0.1:8787 (got ${JSON.stringify(gateway)})`,
+    );
+  }
+  const url = new URL(`admin/v1/${path}`, base.href.endsWith('/') ? base : `${base.href}/`);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    throw new Error(`--gateway: cannot reach ${base.origin} (${cause})`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    } catch {}
+    throw new Error(`--gateway: ${base.origin} answered ${res.status}: ${message}`);
+  }
+  return JSON.parse(text) as unknown;
+}

@@ -5,7 +5,7 @@ import { setCustomerPlan } from '../limits/control-actions.js';
 import { LimitsEngine } from '../limits/engine.js';
 import { usageReport } from '../limits/quota-view.js';
 import { systemClock } from '../util/clock.js';
-import { type StoreFlags, withStore } from './context.js';
+import { fetchAdmin, type StoreFlags, withStore } from './context.js';
 import { table } from './table.js';
 
 export function registerCustomers(program: Command): void {
@@ -61,10 +61,21 @@ export function registerCustomers(program: Command): void {
   customers
     .command('show')
     .argument('<customer>', 'customer id')
-    .description("a customer's budget, pace and wallet this cycle (JSON)")
+    .description("a customer's budget, pace, wallet and reservations in flight this cycle (JSON)")
+    .option(
+      '--gateway <url>',
+      'ask this running gateway (admin API, MARGIN_ADMIN_KEY) for what its calls in flight hold',
+    )
     .option('--db <file>', 'SQLite ledger file')
     .option('--config <file>', 'config file')
-    .action(async (customer: string, o: StoreFlags) => {
+    .action(async (customer: string, o: StoreFlags & { gateway?: string }) => {
+      if (o.gateway) {
+        const path = `customers/${encodeURIComponent(customer)}`;
+        const got = (await fetchAdmin(o.gateway, o, path)) as { usage: object; reserved: object };
+        return void process.stdout.write(
+          `${JSON.stringify({ ...got.usage, reserved: got.reserved }, null, 2)}\n`,
+        );
+      }
       await withStore(o, async (store) => {
         const writer = new LedgerWriter(store);
         const limits = new LimitsEngine({
@@ -75,7 +86,21 @@ export function registerCustomers(program: Command): void {
           log: () => {},
         });
         const report = await usageReport(limits, customer, Date.now());
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        // Reserved amounts live in the serving gateway's memory; the ledger's journal only says how many
+        // calls are in flight. Unknown is null, never a made-up 0.
+        const calls = (await store.control.listReservations()).filter((r) => r.customer === customer).length;
+        const reserved = { calls, unit: report.budget?.unit ?? null, budget: null, wallet_usd: null };
+        const shown = {
+          ...report,
+          budget: report.budget && { ...report.budget, reserved: null },
+          wallet: report.wallet && { ...report.wallet, reserved_usd: null },
+          reserved,
+        };
+        process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+        if (calls > 0)
+          process.stderr.write(
+            `${calls} call(s) in flight; pass --gateway URL to see what they hold reserved\n`,
+          );
       });
     });
 }

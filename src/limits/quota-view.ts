@@ -88,6 +88,23 @@ export async function usageReport(limits: LimitsEngine, customer: string, now: n
   };
 }
 
+/**
+ * What the customer's calls in flight hold reserved right now. It lives in the serving gateway's memory
+ * (the ledger journals only that a call is in flight), so only the gateway can answer with amounts.
+ */
+export async function reservedReport(limits: LimitsEngine, customer: string) {
+  const policy = await limits.policy(customer);
+  const state = policy?.state;
+  const unit = state?.plan?.cap !== undefined ? state.plan.unit : undefined;
+  return {
+    calls: state?.inflight ?? 0,
+    unit: unit ?? null,
+    budget: state && unit ? formatUnits(state.reserved, unit) : null,
+    /** The wallet's whole reservation (a shared wallet holds its other customers' calls too). */
+    wallet_usd: policy?.wallet ? picoToUsd(policy.wallet.reserved) : null,
+  };
+}
+
 /** Overage in base units × USD per whole unit, rounded up to the pico-USD. */
 function overageCharge(units: bigint, picoPerUnit: bigint, unit: BudgetUnit): bigint {
   const scale = UNIT_SCALE[unit];

@@ -6,7 +6,7 @@ import { applyPlans, setCustomerPlan, topUpWallet } from '../limits/control-acti
 import type { ControlStore } from '../limits/control-store.js';
 import type { LimitsEngine } from '../limits/engine.js';
 import { parsePlans } from '../limits/plans-file.js';
-import { usageReport } from '../limits/quota-view.js';
+import { reservedReport, usageReport } from '../limits/quota-view.js';
 import type { Clock } from '../util/clock.js';
 import { picoToUsd } from '../util/money.js';
 import { parseTimeArg } from '../util/time-arg.js';
@@ -58,7 +58,8 @@ export async function handleAdminLimits(
     if (method === 'GET') {
       const c = await deps.control.getCustomer(id);
       if (!c) throw new NotFound(`customer: no customer ${JSON.stringify(id)}`);
-      sendJson(res, 200, { ...c, usage: await usageReport(deps.limits, id, now) });
+      const usage = await usageReport(deps.limits, id, now);
+      sendJson(res, 200, { ...c, usage, reserved: await reservedReport(deps.limits, id) });
       return true;
     }
     if (method === 'PUT' || method === 'POST') {
