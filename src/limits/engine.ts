@@ -227,7 +227,7 @@ export class LimitsEngine {
 
   /**
    * Admission: rate limits, then the worst case against budget, feature sub-quota and wallet. Resolves
-   * with the reservation once it is held (and journaled); throws a GatewayError (402/429) otherwise.
+   * with the reservation once it is held (the request journal records the call next); throws a GatewayError (402/429) otherwise.
    */
   async reserve(policy: Policy, req: ReserveRequest): Promise<Reservation> {
     const { state } = policy;
@@ -269,8 +269,6 @@ export class LimitsEngine {
       state,
       wallet: policy.wallet,
       expiresAt: req.expiresAt,
-      // Money at stake (a budget or a wallet) is journaled; a rate-limit-only plan needs no journal.
-      durable: plan?.cap !== undefined || policy.wallet !== undefined,
       settled: false,
     };
     state.hold(r, 1n);
@@ -278,17 +276,6 @@ export class LimitsEngine {
     state.inflight++;
     if (policy.wallet) policy.wallet.reserved += r.walletPico;
     this.outstanding.add(r);
-    // Journaled before the call goes upstream, so a crash cannot lose what it may spend.
-    if (r.durable)
-      await this.deps.writer.submit({
-        reserve: {
-          id: r.id,
-          customer: r.customer,
-          createdAt: now,
-          expiresAt: r.expiresAt,
-          spec: JSON.stringify({ ...req.journal, wallet: policy.wallet?.id ?? null }),
-        },
-      });
     return r;
   }
 
@@ -382,7 +369,7 @@ export class LimitsEngine {
       if (back > 0) this.giveBack(this.buckets(state, { keyId: r.keyId, tpmTokens: back }, false));
     }
     this.pump();
-    return { release: r.durable ? r.id : undefined, wallet, events: events.length ? events : undefined };
+    return { wallet, events: events.length ? events : undefined };
   }
 
   /** Drops a reservation's hold without charging (expiry of an orphan; the settle may still come). */

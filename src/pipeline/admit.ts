@@ -29,6 +29,7 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
   }
   const { provider, model } = ctx.target;
   const bound = ctx.protocol.inputBound(ctx.body, ctx.rawBody, countTokens);
+  ctx.inputTokensBound = bound.tokens;
   const clientCapped = ctx.maxOutputTokens !== undefined;
   const maxOut = ctx.maxOutputTokens ?? deps.limitsConfig.defaultMaxOutputTokens;
   const plan = policy.state.plan;

@@ -4,13 +4,14 @@ import type { WireProtocol } from '../wire/protocol.js';
 import { admit } from './admit.js';
 import type { GatewayDeps } from './context.js';
 import { forward } from './forward.js';
+import { journalBegin } from './journal-begin.js';
 import { newDraft, prepareCall } from './prepare-call.js';
 import { relayJson } from './relay-json.js';
 import { relayStream } from './relay-stream.js';
 import { recordRejected } from './settle.js';
 
 /**
- * The request path, one stage after another: identify → parse → route → admit → forward → relay (meter +
+ * The request path, one stage after another: identify → parse → route → admit → journal → forward → relay (meter +
  * settle). Caching slots in before forward.
  */
 export async function handleCall(
@@ -24,6 +25,7 @@ export async function handleCall(
   try {
     const ctx = await prepareCall(deps, draft, req, rawBody);
     draft.admission = await admit(deps, ctx);
+    journalBegin(deps, ctx);
     const upstream = await forward(deps.dispatcher, ctx);
     const isSse = String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (ctx.stream && isSse && upstream.statusCode < 400) await relayStream(deps, ctx, upstream, res);

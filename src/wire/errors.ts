@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'unpriced_model'
   | 'rate_limited'
   | 'budget_busy'
+  | 'ledger_unavailable'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -45,6 +46,7 @@ const STATUS: Record<ErrorCode, number> = {
   unpriced_model: 402,
   rate_limited: 429,
   budget_busy: 429,
+  ledger_unavailable: 503,
   internal_error: 500,
 };
 
@@ -54,6 +56,7 @@ const RETRYABLE = new Set<ErrorCode>([
   'upstream_disconnected',
   'rate_limited',
   'budget_busy',
+  'ledger_unavailable',
 ]);
 
 /** Extra facts for a gated call (plan, used, cap, reset, upgrade URL), rendered inside the error object. */
