@@ -9,6 +9,11 @@
 //   margin-wallet   – the same plan, plus a prepaid wallet the customer draws from
 //   portkey         – @portkey-ai/gateway 1.15.2 (headless), pointed at the stand-in via x-portkey-custom-host
 // Every target runs in its own child process; all of them are killed at the end, also on error.
+//
+// Phases (--phases, default all): `load` (each target in turn: closed-loop throughput, streaming TTFB,
+// fixed rate), `interleaved` (enforced Margin variants vs metering only, throughput in interleaved rounds),
+// `sequential` (one connection, one call at a time, every target in interleaved rounds, timed by
+// bench/sequential-client.js in its own process).
 // See bench/README.md for the meaning of every column.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,6 +117,19 @@ const unknownPhases = opt.phases.filter((n) => !PHASES.includes(n));
 if (unknownPhases.length) {
   console.error(`bench: unknown phase(s) ${unknownPhases.join(', ')}; known: ${PHASES.join(', ')}`);
   process.exit(2);
+}
+for (const [key, min] of [
+  ['seqRounds', 1],
+  ['seqCalls', 1],
+  ['seqWarmup', 0],
+  ['seqSlotWarmup', 0],
+  ['seqBodyBytes', 0],
+]) {
+  if (!Number.isInteger(opt[key]) || opt[key] < min) {
+    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    console.error(`bench: --${flag} must be an integer ≥ ${min}, got ${opt[key]}`);
+    process.exit(2);
+  }
 }
 const standinScript = path.resolve(root, process.env.BENCH_STANDIN ?? 'dist/standin/main.js');
 const marginCli = path.resolve(root, 'dist/cli/main.js');

@@ -2,7 +2,7 @@
 // its Markdown section. Column meanings: bench/README.md, "Sequential calls".
 import { median, range } from './stats.js';
 
-export const SEQ_KINDS = { json: 'JSON', stream: 'streamed (`stream: true`)' };
+export const SEQ_KINDS = { json: 'JSON', stream: 'Streamed (`stream: true`)' };
 
 /**
  * Per body kind and target: pooled p50/p99 over every measured call, and the added p50/p99 against

@@ -147,7 +147,7 @@ export function renderMarkdown(results) {
     `Run ${m.date} · Margin \`${m.margin ?? 'unknown rev'}\` · ${Math.round(results.wallSec ?? 0)} s wall clock`,
     '',
     `**Machine:** nproc=${m.nproc} (${m.cpuModel}), ${m.memTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}. ` +
-      `Load generator (autocannon ${m.autocannon}, in the orchestrator process), stand-in upstream and the target ` +
+      `Load generator (autocannon ${m.autocannon}, in the orchestrator process${results.sequential ? '; the sequential phase has its own client process' : ''}), stand-in upstream and the target ` +
       `each run in their own process and share these ${m.nproc} cores; everything is on 127.0.0.1. ` +
       `Load average (1/5/15 min) at start ${m.loadavgAtStart?.join(' / ')}, at end ${m.loadavgAtEnd?.join(' / ')} ` +
       '(anything else running on the machine shows up here and as noise in the tails).',
@@ -160,12 +160,11 @@ export function renderMarkdown(results) {
   );
 
   // Throughput (absent when the per-target load phases were not selected)
-  if (names.length)
+  if (names.length) {
     out.push(
       `## Throughput (closed loop: ${o.connections} connections × ${o.durationSec} s, after ${o.warmupSec} s warm-up)`,
       '',
     );
-  if (names.length)
     out.push(
       table(
         [
@@ -199,6 +198,7 @@ export function renderMarkdown(results) {
       ),
       '',
     );
+  }
 
   // Fixed rate
   const rateTable = (key, title) => {
@@ -248,12 +248,11 @@ export function renderMarkdown(results) {
   );
 
   // TTFB
-  if (names.length)
+  if (names.length) {
     out.push(
       `## Streaming time to first byte (\`stream: true\`, ${o.ttfbCount} sequential requests after ${o.ttfbWarmup} warm-up)`,
       '',
     );
-  if (names.length)
     out.push(
       table(
         [
@@ -283,6 +282,7 @@ export function renderMarkdown(results) {
       ),
       '',
     );
+  }
 
   // Enforcement vs metering only
   const enforcedNames = ENFORCED.filter((n) => t[n]?.ok);
@@ -381,8 +381,8 @@ export function renderMarkdown(results) {
   }
 
   // Memory
-  if (names.length) out.push('## Memory of the target process (/proc/<pid>/status)', '');
-  if (names.length)
+  if (names.length) {
+    out.push('## Memory of the target process (/proc/<pid>/status)', '');
     out.push(
       table(
         ['Target', 'pid', 'listens on', 'RSS idle MiB', 'peak RSS (VmHWM) MiB', 'RSS after run MiB'],
@@ -402,6 +402,7 @@ export function renderMarkdown(results) {
       ),
       '',
     );
+  }
 
   // Goals
   const goal = (v, ok) => (v === null ? '–' : ok ? 'yes' : '**no**');
@@ -527,7 +528,10 @@ export function renderMarkdown(results) {
     if (x.metering) notes.push(meteringNote(label, x.metering));
     if (x.enforcement) notes.push(enforcementNote(label, x.enforcement, x.metering));
     if (x.connects > 1)
-      notes.push(`${label}: the client had to connect ${x.connects} times (idle connection closed?).`);
+      notes.push(
+        `${label}: the client connected ${x.connects} times (the target closed the connection while idle between ` +
+          "its rounds); each round's unmeasured calls come first, so no measured call includes a connect.",
+      );
   }
   if (t.portkey?.ok) {
     notes.push(
