@@ -714,12 +714,9 @@ async function benchSequential(names, standin, tmp, ref) {
     );
     out.slots = got.slots;
     out.targets = got.targets;
-    const failed = Object.entries(got.targets).filter(([, x]) => x.failures > 0);
-    if (failed.length) {
-      throw new Error(
-        `failed calls: ${failed.map(([n, x]) => `${n} ${x.failures} (${x.failureReasons.join('; ')})`).join(', ')}`,
-      );
-    }
+    // Failed calls are kept out of the samples and reported (and fail the run), the tables are kept.
+    out.failedCalls = Object.values(got.targets).reduce((a, x) => a + x.failures, 0);
+    if (out.failedCalls) log(`sequential: ${out.failedCalls} calls failed (see the notes)`);
     out.ok = true;
   } catch (err) {
     out.error = err.message;
@@ -805,7 +802,8 @@ async function main() {
   );
   const failed = Object.values(results.targets).filter((t) => !t.ok);
   if (results.interleaved && !results.interleaved.ok) failed.push(results.interleaved);
-  if (results.sequential && !results.sequential.ok) failed.push(results.sequential);
+  if (results.sequential && (!results.sequential.ok || results.sequential.failedCalls))
+    failed.push(results.sequential);
   return failed.length ? 1 : 0;
 }
 

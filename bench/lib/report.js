@@ -525,6 +525,11 @@ export function renderMarkdown(results) {
   // The sequential phase's own Margin instances and ledgers.
   for (const [n, x] of Object.entries(results.sequential?.targets ?? {})) {
     const label = `${LABELS[n]}, sequential phase`;
+    if (x.failures) {
+      notes.push(
+        `${label}: **${int(x.failures)} failed calls** (not in the samples; the run exits non-zero), e.g. ${x.failureReasons.join('; ')}.`,
+      );
+    }
     if (x.metering) notes.push(meteringNote(label, x.metering));
     if (x.enforcement) notes.push(enforcementNote(label, x.enforcement, x.metering));
     if (x.connects > 1)
