@@ -96,7 +96,7 @@ const opt = {
   ttfbMaxSec: num('ttfb-max-seconds', 30, 10),
   abRounds: num('ab-rounds', 5, 3),
   abDurationSec: num('ab-duration', 5, 2),
-  watchdogSec: num('watchdog', 900, 300),
+  watchdogSec: num('watchdog', 900, 480),
   only: (argv.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()),
   phases: (argv.phases ?? PHASES.join(',')).split(',').map((s) => s.trim()),
   seqRounds: num('seq-rounds', 10, 4),
