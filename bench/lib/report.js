@@ -411,7 +411,6 @@ export function renderMarkdown(results) {
     table(
       ['Metric', 'Measured', 'Target', 'Met'],
       [
-        ...sequentialGoalRows(derived.sequential, GOALS.seqOverBare, { signedMs, goal }),
         ...(!names.length
           ? []
           : [
@@ -507,6 +506,7 @@ export function renderMarkdown(results) {
                 '',
               ],
             ]),
+        ...sequentialGoalRows(derived.sequential, GOALS.seqOverBare, { signedMs, goal }),
       ],
     ),
     '',
