@@ -35,7 +35,7 @@ export type Scenario =
       resetBeforeHeaders?: boolean;
       /**
        * Break the answer part-way: after `events` whole SSE events (stream) and `bytes` bytes of what comes
-       * next (the next event, or the JSON body), `reset` the connection, `stall` (send nothing more, keep it
+       * next (the next event, or the JSON body), `how`: `reset` the connection, `stall` (send nothing more, keep it
        * open) or `end` the response cleanly as if it were complete.
        */
       cut?: Cut;
@@ -53,7 +53,7 @@ export type Scenario =
 export interface Cut {
   events?: number;
   bytes?: number;
-  then: 'reset' | 'stall' | 'end';
+  how: 'reset' | 'stall' | 'end';
 }
 
 export type ReplyScenario = Extract<Scenario, { kind: 'reply' }>;

@@ -64,7 +64,7 @@ function sleep(ms: number, res: Res): Promise<void> {
   });
 }
 
-type Ending = 'finish' | 'destroy' | Cut['then'];
+type Ending = 'finish' | 'destroy' | Cut['how'];
 
 /**
  * Write SSE events one res.write each, then finish the response, or break it: `destroy` the socket,
@@ -107,7 +107,7 @@ function shapeEvents(s: ReplyScenario, events: string[]): [string[], Ending] {
   if (s.cut) {
     const n = s.cut.events ?? 0;
     const partial = (out[n] ?? '').slice(0, s.cut.bytes ?? 0);
-    return [[...out.slice(0, n), ...(partial ? [partial] : [])], s.cut.then];
+    return [[...out.slice(0, n), ...(partial ? [partial] : [])], s.cut.how];
   }
   if (s.dropAfterEvents !== undefined) return [out.slice(0, s.dropAfterEvents), 'destroy'];
   return [out, 'finish'];
@@ -125,10 +125,10 @@ async function replyJson(res: Res, p: Provider, s: ReplyScenario, body: string) 
   if (gone(res)) return;
   const bytes = Buffer.from(body);
   // A clean end sends what it has as a whole (chunked) answer; otherwise the length promises all of it.
-  const length = s.cut.then === 'end' ? {} : { 'content-length': bytes.length };
+  const length = s.cut.how === 'end' ? {} : { 'content-length': bytes.length };
   res.writeHead(200, { 'content-type': 'application/json', [ridHeader(p)]: newRid(p), ...length });
   res.write(bytes.subarray(0, s.cut.bytes ?? 0));
-  finishAs(res, s.cut.then);
+  finishAs(res, s.cut.how);
 }
 
 function replySse(res: Res, p: Provider, s: ReplyScenario, events: string[]) {
