@@ -13,7 +13,7 @@ import o200k from 'js-tiktoken/ranks/o200k_base';
 import OpenAI from 'openai';
 import { createVirtualKey } from '../src/identity/virtual-keys.js';
 import type { LedgerRow } from '../src/ledger/types.js';
-import type { Scenario } from '../src/standin/scenario.js';
+import { type Scenario, splitWords } from '../src/standin/scenario.js';
 import { usdToPico } from '../src/util/money.js';
 import { expectedPico } from './helpers/expected-cost.js';
 import { eventually, type Harness, startHarness } from './helpers/harness.js';
@@ -26,11 +26,12 @@ const CLIENT_TIMEOUT_MS = 300;
 const PROMPT = 'Summarise the quarterly report in one sentence.';
 const ANSWER = 'Revenue grew while costs stayed flat across every region this quarter.';
 const TOP_UP = 20_000_000_000_000n; // $20
+const REPORTED = { inputTokens: 40, outputTokens: 12 };
 const MODELS = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-6' } as const;
 
 type Sdk = 'openai' | 'anthropic';
 type Mode = 'json' | 'stream';
-type Cost = 'free' | 'input' | 'estimated' | 'reported-input-estimated-output';
+type Cost = 'free' | 'reported' | 'input' | 'estimated' | 'reported-input-estimated-output';
 
 interface Expect {
   status: number;
@@ -153,6 +154,21 @@ const CASES: Case[] = [
       cost: costOfBrokenAnswer(sdk, 'stream'),
       sdk: 'in-stream',
     }),
+  },
+  {
+    name: 'last-event-unterminated',
+    modes: ['stream'],
+    // The upstream ends cleanly right after its last event's data line, before the blank line that would
+    // end it: that event is whole, so the answer is complete. Cut one byte short of [DONE] / message_stop.
+    scenario: (sdk) => {
+      const words = splitWords(ANSWER).length;
+      const last =
+        sdk === 'openai'
+          ? { events: words + 3, bytes: 'data: [DONE]\n'.length }
+          : { events: words + 5, bytes: 'event: message_stop\ndata: {"type":"message_stop"}\n'.length };
+      return { kind: 'reply', text: ANSWER, usage: REPORTED, cut: { ...last, how: 'end' } };
+    },
+    expect: () => ({ status: 200, code: null, cost: 'reported', sdk: 'ok' }),
   },
   {
     name: 'in-stream-error',
@@ -295,6 +311,15 @@ function assertCost(sdk: Sdk, row: LedgerRow, cost: Cost, deltas: number): void 
     case 'free':
       assert.equal(row.costPico, 0);
       assert.equal(row.estimated, false);
+      return;
+    case 'reported':
+      assert.equal(row.estimated, false);
+      assert.equal(row.inputTokens, REPORTED.inputTokens);
+      assert.equal(row.outputTokens, REPORTED.outputTokens);
+      assert.equal(
+        BigInt(row.costPico ?? -1),
+        expectedPico(sdk, model, { input: REPORTED.inputTokens, output: REPORTED.outputTokens }),
+      );
       return;
     case 'input':
       assert.equal(row.estimated, true);
