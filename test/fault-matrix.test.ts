@@ -21,8 +21,8 @@ import { admin, applyPlans, ledgerSpend, picoDecimal, setPlan } from './helpers/
 
 const PROVIDER_TIMEOUT_MS = 1500;
 /** Longer than a client waits, shorter than the provider timeout: the client is the one to give up. */
-const SLOW_MS = 1000;
-const CLIENT_TIMEOUT_MS = 300;
+const SLOW_MS = 1200;
+const CLIENT_TIMEOUT_MS = 500;
 const PROMPT = 'Summarise the quarterly report in one sentence.';
 const ANSWER = 'Revenue grew while costs stayed flat across every region this quarter.';
 const TOP_UP = 20_000_000_000_000n; // $20
