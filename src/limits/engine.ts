@@ -41,6 +41,8 @@ export interface ReserveRequest {
   expiresAt: number;
   /** The largest max_tokens that would still fit, for the refusal message. */
   fittingMaxTokens: (room: bigint, plan: Plan) => number | undefined;
+  /** Aborts when the caller gives up (its client left): a waiting call stops waiting, throwing the reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -253,7 +255,12 @@ export class LimitsEngine {
         throw verdict;
       }
       const left = deadline - performance.now();
-      if (left <= 0 || !(await this.waitForSettle(left))) {
+      const woken = left > 0 && (await this.waitForSettle(left, req.signal));
+      if (req.signal?.aborted) {
+        this.giveBack(buckets);
+        throw req.signal.reason;
+      }
+      if (!woken) {
         this.giveBack(buckets);
         throw budgetBusy(plan);
       }
@@ -441,17 +448,23 @@ export class LimitsEngine {
     for (const b of buckets) this.rates.give(b.key, b.perMinute, b.amount);
   }
 
-  /** Waits until some reservation settles (or the time is up); false on timeout. */
-  private waitForSettle(ms: number): Promise<boolean> {
+  /** Waits until some reservation settles; false when the time is up or the caller gave up first. */
+  private waitForSettle(ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      if (signal?.aborted) return resolve(false);
+      const stop = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
         this.waiters = this.waiters.filter((w) => w !== wake);
         resolve(false);
-      }, ms);
+      };
+      const timer = setTimeout(stop, ms);
       const wake = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
         resolve(true);
       };
+      signal?.addEventListener('abort', stop);
       this.waiters.push(wake);
     });
   }

@@ -57,4 +57,6 @@ export interface CallContext {
   inputTokensBound?: number;
   /** The budget/wallet reservation this call holds until it settles. */
   admission?: Reservation;
+  /** Set once the call's outcome went to settle (see record.ts). */
+  settled?: boolean;
 }

@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_disconnected'
+  | 'upstream_malformed'
   | 'upstream_not_configured'
+  | 'client_closed'
   | 'admin_unauthorized'
   | 'budget_exceeded'
   | 'feature_quota_exceeded'
@@ -38,7 +40,10 @@ const STATUS: Record<ErrorCode, number> = {
   upstream_unreachable: 502,
   upstream_timeout: 504,
   upstream_disconnected: 502,
+  upstream_malformed: 502,
   upstream_not_configured: 500,
+  // nginx's code for a client that hung up before its answer: only ever in the ledger, never sent.
+  client_closed: 499,
   admin_unauthorized: 401,
   budget_exceeded: 402,
   feature_quota_exceeded: 402,
@@ -54,6 +59,7 @@ const RETRYABLE = new Set<ErrorCode>([
   'upstream_unreachable',
   'upstream_timeout',
   'upstream_disconnected',
+  'upstream_malformed',
   'rate_limited',
   'budget_busy',
   'ledger_unavailable',
