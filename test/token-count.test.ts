@@ -138,6 +138,23 @@ describe('token counting', () => {
     assert.ok(c.tokens >= t && c.tokens <= chars, `${c.tokens} between true ${t} and bytes ${chars}`);
   });
 
+  test('many short texts in one call are bounded too, and a long one leaves the budget to the rest', () => {
+    const texts = Array.from({ length: 50_000 }, (_, i) => `word${i}`);
+    const c = countTokensBounded(texts);
+    const t = texts.reduce((s, x) => s + truth(x), 0);
+    assert.equal(c.exact, false, 'each text costs budget: 50,000 exceed it');
+    assert.ok(c.tokens >= t && c.tokens <= texts.reduce((s, x) => s + x.length, 0), `${c.tokens} ≥ ${t}`);
+    // A text too long to scan is bounded without spending the budget the short ones still need.
+    const fresh = 'A sentence that no earlier test has counted (so not cached).';
+    const mixed = countTokensBounded(['x'.repeat(WORK_MAX), fresh]);
+    assert.deepEqual(mixed, { tokens: WORK_MAX + truth(fresh), exact: false });
+    assert.deepEqual(
+      countTokensBounded([fresh]),
+      { tokens: truth(fresh), exact: true },
+      'counted exactly, cached',
+    );
+  });
+
   test('counts of repeated texts come from the cache and cost no budget', () => {
     const doc = 'A system prompt that every call resends, with tools and rules. '.repeat(1000);
     const once = countTokensBounded([doc]);

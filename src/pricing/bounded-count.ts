@@ -21,6 +21,8 @@ export const PIECE_MAX = 256;
  */
 export const WORK_MAX = 4_000_000;
 const SCAN_COST = 4;
+/** Each text counted also costs a fixed overhead (tokenizer call, cache entry): 8,000 texts per call. */
+const TEXT_COST = 500;
 
 /** What is left of one call's work; shared by all the texts of that call. */
 export interface Budget {
@@ -38,11 +40,11 @@ export const newBudget = (): Budget => ({ work: WORK_MAX });
  * so the result never falls below the true count — safe as a reservation's worst case.
  */
 export function countBounded(text: string, bpe: Bpe, budget: Budget): TokenCount {
-  // The scan alone costs SCAN_COST per unit: a text too long for what is left is not scanned at all.
-  if (SCAN_COST * text.length > budget.work) {
-    budget.work = 0;
-    return { tokens: utf8Bytes(text), exact: text.length === 0 };
-  }
+  if (text.length === 0) return { tokens: 0, exact: true };
+  // The scan alone costs SCAN_COST per unit: a text too long for what is left is not scanned at all
+  // (what is left still serves the call's shorter texts).
+  if (TEXT_COST + SCAN_COST * text.length > budget.work) return { tokens: utf8Bytes(text), exact: false };
+  budget.work -= TEXT_COST;
   const re = bpe.pieces;
   re.lastIndex = 0;
   let tokens = 0;
