@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { limitsSchema } from '../config/schema.js';
-import { LedgerWriter } from '../ledger/writer.js';
+import { journaledInFlight } from '../journal/in-flight.js';
 import { setCustomerPlan } from '../limits/control-actions.js';
-import { LimitsEngine } from '../limits/engine.js';
-import { usageReport } from '../limits/quota-view.js';
-import { systemClock } from '../util/clock.js';
-import { fetchAdmin, type StoreFlags, withStore } from './context.js';
+import { configFrom, fetchAdmin, type StoreFlags, withStore } from './context.js';
 import { table } from './table.js';
 
 export function registerCustomers(program: Command): void {
@@ -76,6 +72,15 @@ export function registerCustomers(program: Command): void {
           `${JSON.stringify({ ...got.usage, reserved: got.reserved }, null, 2)}\n`,
         );
       }
+      // The limits engine and config schemas (zod) load only for this command.
+      const [{ limitsSchema }, { LedgerWriter }, { LimitsEngine }, { usageReport }, { systemClock }] =
+        await Promise.all([
+          import('../config/schema.js'),
+          import('../ledger/writer.js'),
+          import('../limits/engine.js'),
+          import('../limits/quota-view.js'),
+          import('../util/clock.js'),
+        ]);
       await withStore(o, async (store) => {
         const writer = new LedgerWriter(store);
         const limits = new LimitsEngine({
@@ -86,9 +91,10 @@ export function registerCustomers(program: Command): void {
           log: () => {},
         });
         const report = await usageReport(limits, customer, Date.now());
-        // Reserved amounts live in the serving gateway's memory; the ledger's journal only says how many
+        // Reserved amounts live in the serving gateway's memory; its request journal only says how many
         // calls are in flight. Unknown is null, never a made-up 0.
-        const calls = (await store.control.listReservations()).filter((r) => r.customer === customer).length;
+        const config = await configFrom(o);
+        const calls = journaledInFlight(config.ledger.journalDir ?? `${config.db}.journal`, customer);
         const reserved = { calls, unit: report.budget?.unit ?? null, budget: null, wallet_usd: null };
         const shown = {
           ...report,

@@ -1,15 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Anthropic from '@anthropic-ai/sdk';
 import type { Command } from 'commander';
-import OpenAI from 'openai';
-import { loadConfig } from '../config/load.js';
-import { startGateway } from '../gateway.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentUsage, usageTotal } from '../ledger/present.js';
-import { startStandin } from '../standin/server.js';
-import { demoPlans } from './demo-plans.js';
 import { renderUsage } from './usage.js';
 
 const CUSTOMERS = [
@@ -31,6 +25,24 @@ export function registerDemo(program: Command): void {
     .option('--db <file>', 'ledger file (default: a fresh file in a temp folder)')
     .action(async (o: { db?: string }) => {
       const db = o.db ?? join(mkdtempSync(join(tmpdir(), 'margin-demo-')), 'margin.db');
+      // The SDKs, the gateway and the stand-in load only when the demo runs, not for every CLI command.
+      const [
+        { default: Anthropic },
+        { default: OpenAI },
+        { loadConfig },
+        { startGateway },
+        { startStandin },
+        { demoPlans },
+        { demoDurability },
+      ] = await Promise.all([
+        import('@anthropic-ai/sdk'),
+        import('openai'),
+        import('../config/load.js'),
+        import('../gateway.js'),
+        import('../standin/server.js'),
+        import('./demo-plans.js'),
+        import('./demo-durability.js'),
+      ]);
       const standin = await startStandin({ port: 0 });
       const config = loadConfig({
         env: {
@@ -82,6 +94,7 @@ export function registerDemo(program: Command): void {
             }
           }
         }
+        await gw.writer.drain(); // the ledger is fed from the request journal in the background
         const groups = await gw.store.usage({ by: 'customer' });
         say('\nCost per customer (exact, from the ledger):');
         say(renderUsage('customer', groups.map(presentUsage), usageTotal(groups)));
@@ -89,6 +102,7 @@ export function registerDemo(program: Command): void {
         say('\nCost per feature:');
         say(renderUsage('feature', byFeature.map(presentUsage), usageTotal(byFeature)));
         await demoPlans(gw, db, say);
+        await demoDurability(gw, db, say);
         say(`\nInspect it yourself: margin usage --db ${db} --by model; margin events --db ${db}`);
       } finally {
         await gw.close();
