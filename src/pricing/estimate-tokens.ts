@@ -36,7 +36,8 @@ export function countTokens(texts: readonly string[]): number {
       n += hit;
       continue;
     }
-    const c = encodeLength(encoder, t);
+    // Special-token text (e.g. "<|endoftext|>" in a prompt) is counted as plain text, never an error.
+    const c = encoder.encode(t, [], []).length;
     n += c;
     if (t.length > CACHE_MAX_CHARS / 100) continue;
     while (cachedChars + t.length > CACHE_MAX_CHARS) {
@@ -49,35 +50,3 @@ export function countTokens(texts: readonly string[]): number {
   }
   return n;
 }
-
-/**
- * js-tiktoken's byte-pair merge is worse than quadratic in the length of one pre-token: 20,000 repeated
- * letters take a minute. Runs without whitespace longer than LONG_RUN are therefore counted in PIECE-sized
- * cuts (repeated cuts hit the cache), which keeps the work linear. Ordinary words are never that long, so
- * their counts are unchanged; a cut run counts at most a token or so more per cut, still an upper bound.
- */
-const LONG_RUN = /\S{65,}/g;
-const PIECE = 32;
-
-function encodeLength(enc: Tiktoken, t: string): number {
-  // Special-token text (e.g. "<|endoftext|>" in a prompt) is counted as plain text, never an error.
-  if (t.length <= 64 || !LONG_RUN.test(t)) return enc.encode(t, [], []).length;
-  LONG_RUN.lastIndex = 0;
-  let n = 0;
-  let from = 0;
-  for (const m of t.matchAll(LONG_RUN)) {
-    if (m.index > from) n += enc.encode(t.slice(from, m.index), [], []).length;
-    const end = m.index + m[0].length;
-    for (let i = m.index; i < end; ) {
-      let j = Math.min(i + PIECE, end);
-      if (j < end && isLowSurrogate(t.charCodeAt(j))) j++; // never split a surrogate pair
-      n += countTokens([t.slice(i, j)]);
-      i = j;
-    }
-    from = end;
-  }
-  if (from < t.length) n += enc.encode(t.slice(from), [], []).length;
-  return n;
-}
-
-const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;

@@ -103,6 +103,7 @@ const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
 /** Errors outside the two generation routes still come back in the shape the caller's SDK expects. */
 function protocolFor(path: string, req: IncomingMessage): WireProtocol {
+  if (path === '/v1/chat/completions') return openAIProtocol;
   return path.startsWith('/v1/messages') || req.headers['anthropic-version']
     ? anthropicProtocol
     : openAIProtocol;
