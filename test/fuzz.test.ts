@@ -33,6 +33,7 @@ interface Tally {
   failures: string[];
   identifiedIds: Set<string>;
   otherIds: Set<string>;
+  busyRetries: number;
 }
 
 describe(`seeded fuzz (seed ${SEED}, ${REQUESTS} requests)`, () => {
@@ -76,6 +77,7 @@ describe(`seeded fuzz (seed ${SEED}, ${REQUESTS} requests)`, () => {
       failures: [],
       identifiedIds: new Set(),
       otherIds: new Set(),
+      busyRetries: 0,
     };
     const timing = new Map<string, number>();
     let next = 0;
@@ -135,29 +137,45 @@ describe(`seeded fuzz (seed ${SEED}, ${REQUESTS} requests)`, () => {
   });
 });
 
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+async function send(base: string, agent: Agent, p: Planned): Promise<Answer> {
+  if (p.raw !== undefined) return rawExchange(base, p.raw, TIMEOUT_MS);
+  const res = await request(`${base}${p.path}`, {
+    method: p.method as 'GET',
+    headers: p.headers,
+    body: p.body,
+    dispatcher: agent,
+  });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+}
+
+/**
+ * An admin write that met the ledger writer's SQLite lock. The control store's locking is another piece
+ * of work (it answers 503 store_busy with retry-after there); the fuzz retries like a client would.
+ */
+const storeBusy = (p: Planned, a: Answer) =>
+  p.path.startsWith('/admin/') &&
+  ((a.status === 503 && a.text.includes('store_busy')) || /database is locked/.test(a.text));
+
 /** Sends one planned request and checks the answer; returns what was wrong, or undefined. */
 async function exchange(base: string, agent: Agent, p: Planned, tally: Tally): Promise<string | undefined> {
-  let status: number;
-  let headers: Record<string, string | string[] | undefined>;
-  let text: string;
+  let answer: Answer;
   try {
-    if (p.raw !== undefined) {
-      const res = await rawExchange(base, p.raw, TIMEOUT_MS);
-      ({ status, headers, text } = res);
-    } else {
-      const res = await request(`${base}${p.path}`, {
-        method: p.method as 'GET',
-        headers: p.headers,
-        body: p.body,
-        dispatcher: agent,
-      });
-      status = res.statusCode;
-      headers = res.headers;
-      text = await res.body.text();
+    answer = await send(base, agent, p);
+    for (let retry = 0; retry < 10 && storeBusy(p, answer); retry++) {
+      tally.busyRetries++;
+      await new Promise((r) => setTimeout(r, 20 + retry * 20));
+      answer = await send(base, agent, p);
     }
   } catch (e) {
     return `no answer: ${(e as Error).message} (${(e as { code?: string }).code ?? ''})`;
   }
+  const { status, headers, text } = answer;
   tally.byStatus.set(status, (tally.byStatus.get(status) ?? 0) + 1);
   const id = headers['x-margin-request-id'];
   if (p.meteredRoute && typeof id === 'string') (p.identified ? tally.identifiedIds : tally.otherIds).add(id);

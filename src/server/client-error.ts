@@ -18,7 +18,9 @@ const answered = new WeakSet<Duplex>();
 export function answerClientError(err: Error & { code?: string; rawPacket?: unknown }, socket: Duplex): void {
   if (answered.has(socket)) return; // the parser reports every later chunk again
   answered.add(socket);
-  if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+  // A response still being written on this connection (pipelining) must not get our bytes mixed in.
+  const inFlight = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+  if (!socket.writable || inFlight || err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     socket.destroy();
     return;
   }
