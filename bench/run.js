@@ -9,6 +9,11 @@
 //   margin-wallet   – the same plan, plus a prepaid wallet the customer draws from
 //   portkey         – @portkey-ai/gateway 1.15.2 (headless), pointed at the stand-in via x-portkey-custom-host
 // Every target runs in its own child process; all of them are killed at the end, also on error.
+//
+// Phases (--phases, default all): `load` (each target in turn: closed-loop throughput, streaming TTFB,
+// fixed rate), `interleaved` (enforced Margin variants vs metering only, throughput in interleaved rounds),
+// `sequential` (one connection, one call at a time, every target in interleaved rounds, timed by
+// bench/sequential-client.js in its own process).
 // See bench/README.md for the meaning of every column.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +27,7 @@ import {
   killAllSync,
   listenAddresses,
   procStats,
+  runNode,
   startNode,
   stop,
   stopAll,
@@ -61,6 +67,12 @@ const BENCH_PLAN_SPEC = {
   rateLimits: { rpm: 100_000_000, tpm: 1_000_000_000 },
 };
 const BENCH_WALLET_USD = '1000000';
+/**
+ * Phases (--phases): `load` = per target in turn, throughput + streaming TTFB + fixed rate; `interleaved` =
+ * enforcement vs metering-only throughput rounds; `sequential` = one connection, one call at a time, every
+ * target in interleaved rounds.
+ */
+const PHASES = ['load', 'interleaved', 'sequential'];
 
 // ---------------------------------------------------------------- options
 const argv = Object.fromEntries(
@@ -84,8 +96,15 @@ const opt = {
   ttfbMaxSec: num('ttfb-max-seconds', 30, 10),
   abRounds: num('ab-rounds', 5, 3),
   abDurationSec: num('ab-duration', 5, 2),
-  watchdogSec: num('watchdog', 900, 300),
+  watchdogSec: num('watchdog', 900, 480),
   only: (argv.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()),
+  phases: (argv.phases ?? PHASES.join(',')).split(',').map((s) => s.trim()),
+  seqRounds: num('seq-rounds', 10, 4),
+  seqCalls: num('seq-calls', 250, 100),
+  seqWarmup: num('seq-warmup', 300, 100),
+  seqSlotWarmup: num('seq-slot-warmup', 20, 10),
+  seqBodyBytes: num('seq-body-bytes', 1100, 1100),
+  seqStream: argv['no-seq-stream'] !== 'true',
   promptChars: num('prompt-chars', 0, 0),
   out: path.resolve(root, argv.out ?? 'bench/results'),
 };
@@ -93,6 +112,24 @@ const unknownTargets = opt.only.filter((n) => !TARGETS.includes(n));
 if (unknownTargets.length) {
   console.error(`bench: unknown target(s) ${unknownTargets.join(', ')}; known: ${TARGETS.join(', ')}`);
   process.exit(2);
+}
+const unknownPhases = opt.phases.filter((n) => !PHASES.includes(n));
+if (unknownPhases.length) {
+  console.error(`bench: unknown phase(s) ${unknownPhases.join(', ')}; known: ${PHASES.join(', ')}`);
+  process.exit(2);
+}
+for (const [key, min] of [
+  ['seqRounds', 1],
+  ['seqCalls', 1],
+  ['seqWarmup', 0],
+  ['seqSlotWarmup', 0],
+  ['seqBodyBytes', 0],
+]) {
+  if (!Number.isInteger(opt[key]) || opt[key] < min) {
+    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    console.error(`bench: --${flag} must be an integer ≥ ${min}, got ${opt[key]}`);
+    process.exit(2);
+  }
 }
 const standinScript = path.resolve(root, process.env.BENCH_STANDIN ?? 'dist/standin/main.js');
 const marginCli = path.resolve(root, 'dist/cli/main.js');
@@ -120,6 +157,22 @@ const chatBody = {
 };
 const JSON_BODY = JSON.stringify(chatBody);
 const STREAM_BODY = JSON.stringify({ ...chatBody, stream: true, stream_options: { include_usage: true } });
+/**
+ * The sequential phase's body: the same chat, its system message padded so the JSON is --seq-body-bytes
+ * long (the issue measured with a 1.1 KB body); never shorter than the other phases' body.
+ */
+const seqChatBody = (() => {
+  const chars = opt.seqBodyBytes - JSON_BODY.length + chatBody.messages[0].content.length;
+  if (chars <= chatBody.messages[0].content.length) return chatBody;
+  const [system, ...rest] = chatBody.messages;
+  return { ...chatBody, messages: [{ ...system, content: systemPrompt(chars) }, ...rest] };
+})();
+const SEQ_JSON_BODY = JSON.stringify(seqChatBody);
+const SEQ_STREAM_BODY = JSON.stringify({
+  ...seqChatBody,
+  stream: true,
+  stream_options: { include_usage: true },
+});
 
 // ---------------------------------------------------------------- safety nets
 let cleanedUp = false;
@@ -279,7 +332,7 @@ async function startStandin() {
   return h;
 }
 
-async function startTarget(name, standin, tmp) {
+async function startTarget(name, standin, tmp, dbName = name) {
   const upstreamHeaders = { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_KEY}` };
   if (name === 'direct') {
     return { handle: standin, port: standin.port, headers: upstreamHeaders, owned: false };
@@ -301,7 +354,7 @@ async function startTarget(name, standin, tmp) {
     );
     return { handle, port, headers: upstreamHeaders, owned: true };
   }
-  if (MARGIN_VARIANTS[name]) return startMargin(name, MARGIN_VARIANTS[name], standin, tmp, port, name);
+  if (MARGIN_VARIANTS[name]) return startMargin(name, MARGIN_VARIANTS[name], standin, tmp, port, dbName);
   if (name === 'portkey') {
     if (!existsSync(portkeyServer)) throw new Error(`@portkey-ai/gateway not installed (${portkeyServer})`);
     const handle = await startNode(
@@ -603,6 +656,84 @@ async function benchInterleaved(names, standin, tmp, ref) {
   return out;
 }
 
+/**
+ * Sequential phase: fresh instances of every selected target run side by side, and a separate client
+ * process (bench/sequential-client.js) makes one call at a time over one connection per target, in
+ * interleaved rounds, with the --seq-body-bytes body (JSON, and streamed except through Portkey, which
+ * holds back every stream's first chunk for 25 ms). Afterwards the Margin ledgers are checked as in the
+ * load phase.
+ */
+async function benchSequential(names, standin, tmp, ref) {
+  const kindsOf = (name) => (opt.seqStream && name !== 'portkey' ? ['json', 'stream'] : ['json']);
+  const out = {
+    names,
+    rounds: opt.seqRounds,
+    calls: opt.seqCalls,
+    warmup: opt.seqWarmup,
+    slotWarmup: opt.seqSlotWarmup,
+    jsonBytes: Buffer.byteLength(SEQ_JSON_BODY),
+    streamBytes: opt.seqStream ? Buffer.byteLength(SEQ_STREAM_BODY) : null,
+    ok: false,
+    targets: {},
+  };
+  const started = [];
+  try {
+    for (const name of names) {
+      log(`sequential: starting ${name}`);
+      const t = await startTarget(name, standin, tmp, `${name}-sequential`);
+      started.push({ name, t });
+      verify(name, await probe(t.port, t.headers), ref);
+    }
+    const config = {
+      path: CHAT_PATH,
+      warmup: opt.seqWarmup,
+      slotWarmup: opt.seqSlotWarmup,
+      rounds: opt.seqRounds,
+      calls: opt.seqCalls,
+      timeoutMs: 10_000,
+      bodies: { json: SEQ_JSON_BODY, stream: SEQ_STREAM_BODY },
+      targets: started.map(({ name, t }) => ({
+        name,
+        port: t.port,
+        headers: t.headers,
+        pid: t.handle.pid,
+        kinds: kindsOf(name),
+      })),
+    };
+    const configPath = path.join(tmp, 'sequential-client.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    log(
+      `sequential: ${opt.seqRounds} rounds × ${opt.seqCalls} calls per target and kind (${out.jsonBytes}-byte body), ` +
+        `after ${opt.seqWarmup} warm-up calls each`,
+    );
+    const got = JSON.parse(
+      await runNode('sequential-client', [path.join(here, 'sequential-client.js'), configPath], {
+        cwd: root,
+        timeoutMs: opt.watchdogSec * 1000,
+      }),
+    );
+    out.slots = got.slots;
+    out.targets = got.targets;
+    // Failed calls are kept out of the samples and reported (and fail the run), the tables are kept.
+    out.failedCalls = Object.values(got.targets).reduce((a, x) => a + x.failures, 0);
+    if (out.failedCalls) log(`sequential: ${out.failedCalls} calls failed (see the notes)`);
+    out.ok = true;
+  } catch (err) {
+    out.error = err.message;
+    log(`sequential: FAILED: ${err.message}`);
+  } finally {
+    await Promise.all(started.filter(({ t }) => t.owned).map(({ t }) => stop(t.handle)));
+  }
+  // Margin's ledgers, read after it stopped: every 2xx of the phase (the two probes + the client's) metered.
+  for (const { name, t } of started) {
+    if (!t.db || !out.ok) continue;
+    const x = out.targets[name];
+    x.metering = meteredCount(t, x.served + 2);
+    if (t.variant.plan) x.enforcement = enforcementState(t);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- main
 async function main() {
   const started = Date.now();
@@ -624,7 +755,7 @@ async function main() {
       date: new Date().toISOString(),
       loadavgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
     };
-    results.options = { ...opt, standin: path.relative(root, standinScript), chatBody };
+    results.options = { ...opt, standin: path.relative(root, standinScript), chatBody, seqChatBody };
     log(`machine: nproc=${results.machine.nproc}, node ${process.version}`);
 
     standin = await startStandin();
@@ -636,13 +767,21 @@ async function main() {
     verify('stand-in', ref, null);
     results.reference = ref;
 
-    for (const name of TARGETS) {
-      if (!opt.only.includes(name)) continue;
-      results.targets[name] = await benchTarget(name, standin, tmp, ref);
+    const selected = TARGETS.filter((n) => opt.only.includes(n));
+    if (opt.phases.includes('load')) {
+      for (const name of selected) results.targets[name] = await benchTarget(name, standin, tmp, ref);
     }
     const abNames = Object.keys(MARGIN_VARIANTS).filter((n) => opt.only.includes(n));
-    if (opt.abRounds > 0 && abNames.includes('margin') && abNames.length > 1) {
+    if (
+      opt.phases.includes('interleaved') &&
+      opt.abRounds > 0 &&
+      abNames.includes('margin') &&
+      abNames.length > 1
+    ) {
       results.interleaved = await benchInterleaved(abNames, standin, tmp, ref);
+    }
+    if (opt.phases.includes('sequential') && selected.length) {
+      results.sequential = await benchSequential(selected, standin, tmp, ref);
     }
     results.upstreamMemAfterAll = memSnapshot(standin.pid);
   } finally {
@@ -663,6 +802,8 @@ async function main() {
   );
   const failed = Object.values(results.targets).filter((t) => !t.ok);
   if (results.interleaved && !results.interleaved.ok) failed.push(results.interleaved);
+  if (results.sequential && (!results.sequential.ok || results.sequential.failedCalls))
+    failed.push(results.sequential);
   return failed.length ? 1 : 0;
 }
 

@@ -28,6 +28,8 @@ const heading = (title) =>
     .split('\n')
     .find((l) => l.startsWith(`## ${title}`))
     ?.slice(3) ?? title;
+// The one-connection phase (not the same as the "sequential phases" above); ### become bold lines here.
+const oneConnection = optionalSection('Sequential calls')?.replace(/^### (.*)$/gm, '**$1**');
 const enforcement = [
   sequential && `**${heading('Enforcement cost, sequential')}**\n\n${sequential}`,
   interleaved && `**${heading('Enforcement cost, interleaved')}**\n\n${interleaved}`,
@@ -53,7 +55,7 @@ ${section('Fixed rate 1,000 req/s — 10 staggered')}
 **Streaming time to first byte** (200 sequential \`stream: true\` requests)
 
 ${section('Streaming time')}
-
+${oneConnection ? `\n**${heading('Sequential calls')}**\n\n${oneConnection}\n` : ''}
 **Memory**
 
 ${section('Memory')}`;

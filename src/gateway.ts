@@ -3,6 +3,9 @@ import { Agent } from 'undici';
 import type { Config } from './config/schema.js';
 import { startWebhookDelivery } from './events/deliverer.js';
 import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
+import { setAside } from './journal/dead-letter.js';
+import { openJournal } from './journal/replay.js';
+import { type CallJournal, CommitOnlyJournal } from './journal/request-journal.js';
 import { SqliteStore } from './ledger/sqlite/store.js';
 import type { Store } from './ledger/types.js';
 import { LedgerWriter } from './ledger/writer.js';
@@ -42,16 +45,40 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
     config.pricing.overrides,
     (id) => registry.providers.get(id)?.catalogProvider ?? id,
   );
+  const journalDir =
+    config.ledger.journalDir ?? (config.db === ':memory:' ? undefined : `${config.db}.journal`);
   const writer = new LedgerWriter(store, {
     maxBatchDelayMs: config.ledger.maxBatchDelayMs,
-    onError: (e) => log('ledger write failed; retrying', { error: String(e) }),
-    onRejectedRow: (op, e) => log('ledger write rejected by the store', { op, error: String(e) }),
+    onError: throttledLog(log, 'ledger write failed; rows wait in the request journal and are retried'),
+    onRejectedRow: (op, e) => {
+      log('ledger refused one row repeatedly while accepting others; set aside', {
+        id: op.request?.id,
+        error: String(e),
+      });
+      if (journalDir) setAside(journalDir, op);
+    },
   });
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
   const clock = opts.clock ?? systemClock;
   if (config.plansFile) await store.control.upsertPlans(readPlansFile(config.plansFile), clock.now());
   const recovered = await recoverReservations(store.control, writer);
   if (recovered > 0) log('settled reservations left by a previous run', { count: recovered });
+  let journal: CallJournal = new CommitOnlyJournal(writer);
+  if (journalDir) {
+    const opened = await openJournal(
+      journalDir,
+      { writer, control: store.control, catalog },
+      {
+        segmentBytes: config.ledger.journalSegmentBytes,
+        reserveBytes: config.ledger.journalReserveBytes,
+        log,
+      },
+    );
+    journal = opened.journal;
+    const { settles, orphans } = opened.replayed;
+    if (settles + orphans > 0)
+      log('replayed the request journal of a previous run', { settled: settles, orphans });
+  }
   const limits = new LimitsEngine({ control: store.control, writer, clock, config: config.limits, log });
   await limits.refresh(true);
   const expiry = setInterval(() => limits.expire(), 5000);
@@ -69,6 +96,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
     registry,
     catalog,
     writer,
+    journal,
     keys: store,
     clock,
     dispatcher,
@@ -103,10 +131,26 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
       clearInterval(expiry);
       await webhooks.stop();
       await outbox.close();
-      await writer.drain();
+      await writer.drain().finally(() => journal.close());
       await dispatcher.close();
       if (!opts.store) await store.close();
     },
+  };
+}
+
+/** Logs the first failure and then at most one line every 10 s, so an outage cannot flood the log. */
+function throttledLog(log: GatewayDeps['log'], msg: string): (e: unknown) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (e) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      suppressed++;
+      return;
+    }
+    log(msg, { error: String(e), ...(suppressed ? { suppressed } : {}) });
+    last = now;
+    suppressed = 0;
   };
 }
 

@@ -26,6 +26,7 @@ import { LedgerWriter } from '../src/ledger/writer.js';
 import { type Standin, startStandin } from '../src/standin/server.js';
 import { ROOT, runCli, startServe } from './helpers/cli.js';
 import { expectedPico } from './helpers/expected-cost.js';
+import { eventually } from './helpers/harness.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'margin-ledger-'));
 const DAY = 86_400_000;
@@ -588,6 +589,24 @@ describe('crash durability: an answered request is in the ledger even if the gat
     return { proc, openai };
   }
 
+  /**
+   * The row of an answered request, once a restarted gateway has replayed the request journal into the
+   * ledger: the answer was released after the row reached the journal, not necessarily SQLite.
+   */
+  async function recoveredRow(id: string | null) {
+    const { proc } = await serve();
+    try {
+      return await eventually(async () => {
+        const r = rowById(id);
+        if (!r) throw new Error(`no row ${id}`);
+        return r;
+      }, 15_000);
+    } finally {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+  }
+
   function rowById(id: string | null) {
     const d = new Database(db);
     try {
@@ -614,7 +633,7 @@ describe('crash durability: an answered request is in the ledger even if the gat
       assert.equal(signal, 'SIGKILL', 'the server was killed, not shut down');
       assert.equal(standin.requests.at(-1)?.headers.authorization, `Bearer ${UP}`);
 
-      const r = rowById(res.headers.get('x-margin-request-id'));
+      const r = await recoveredRow(res.headers.get('x-margin-request-id'));
       assert.ok(r, 'the answered request has its ledger row');
       assert.equal(r.customer, 'acme');
       assert.equal(r.model_requested, 'gpt-4o-mini');
@@ -656,7 +675,7 @@ describe('crash durability: an answered request is in the ledger even if the gat
       assert.deepEqual([usage?.prompt_tokens, usage?.completion_tokens], [900, 33]);
       answered.push(response.headers.get('x-margin-request-id') ?? '');
       await proc.exited;
-      const r = rowById(response.headers.get('x-margin-request-id'));
+      const r = await recoveredRow(response.headers.get('x-margin-request-id'));
       assert.ok(r, 'the streamed request has its ledger row');
       assert.equal(r.streamed, 1);
       assert.equal(r.input_tokens, 900);

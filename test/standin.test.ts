@@ -383,6 +383,82 @@ describe('control', () => {
     assert.equal(r.usage, undefined);
   });
 
+  test('fault scenarios: reset before headers, cuts that reset, stall or end, a malformed event', async () => {
+    const stream = { model: 'm', messages: MSGS, stream: true };
+    // Each answer mints its own id; the rest of the bytes are deterministic.
+    const sent = async (r: Response) =>
+      (await r.text()).replace(/chatcmpl-\w+/g, 'chatcmpl-X').replace(/"created":\d+/g, '"created":0');
+    const full = await sent(await post('/v1/chat/completions', OH, stream));
+    const events = full.split(/(?<=\n\n)/);
+    assert.equal(events.join(''), full);
+
+    s.enqueue({ kind: 'reply', resetBeforeHeaders: true });
+    await assert.rejects(post('/v1/chat/completions', OH, stream));
+
+    // Cut 7 bytes into the fourth event and end cleanly: the partial event is the last thing sent.
+    s.enqueue({ kind: 'reply', cut: { events: 3, bytes: 7, how: 'end' } });
+    const cut = await post('/v1/chat/completions', OH, stream);
+    assert.equal(cut.status, 200);
+    assert.equal(await sent(cut), events.slice(0, 3).join('') + events[3]!.slice(0, 7));
+
+    s.enqueue({ kind: 'reply', cut: { events: 2, how: 'reset' } });
+    const reset = await post('/v1/chat/completions', OH, stream);
+    await assert.rejects(reset.text());
+
+    // A stalled body sends its headers and part of the answer, then nothing (until the client gives up).
+    s.enqueue({ kind: 'reply', cut: { bytes: 30, how: 'stall' } });
+    const stalled = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: OH,
+      body: JSON.stringify({ model: 'm', messages: MSGS }),
+      signal: AbortSignal.timeout(300),
+    });
+    assert.equal(stalled.status, 200);
+    assert.equal(stalled.headers.get('content-type'), 'application/json');
+    await assert.rejects(stalled.text(), /abort|timeout/i);
+
+    s.enqueue({ kind: 'reply', cut: { bytes: 30, how: 'end' } });
+    const truncated = await (await post('/v1/chat/completions', OH, { model: 'm', messages: MSGS })).text();
+    assert.equal(truncated.length, 30);
+    assert.throws(() => JSON.parse(truncated));
+
+    s.enqueue({ kind: 'reply', malformedAfterEvents: 2 });
+    const bad = (await sent(await post('/v1/chat/completions', OH, stream))).split(/(?<=\n\n)/);
+    assert.equal(bad.length, events.length + 1);
+    assert.match(bad[2]!, /^data: <html>.*\n\n$/);
+    assert.equal(bad[3], events[2]);
+  });
+
+  test('anthropic omitUsage drops usage from the message, message_start and message_delta', async () => {
+    s.enqueue({ kind: 'reply', omitUsage: true });
+    const msg = (await (
+      await post('/v1/messages', AH, { model: 'c', max_tokens: 5, messages: MSGS })
+    ).json()) as {
+      usage?: unknown;
+      content: unknown[];
+    };
+    assert.equal(msg.usage, undefined);
+    assert.equal(msg.content.length, 1);
+    s.enqueue({ kind: 'reply', omitUsage: true });
+    const text = await (
+      await post('/v1/messages', AH, { model: 'c', max_tokens: 5, messages: MSGS, stream: true })
+    ).text();
+    assert.match(text, /event: message_start/);
+    assert.match(
+      text,
+      /event: message_delta\ndata: \{"type":"message_delta","delta":\{"stop_reason":"end_turn"/,
+    );
+    assert.doesNotMatch(text, /usage/);
+  });
+
+  test('stream-error carries an OpenAI error code when given one', async () => {
+    s.enqueue({ kind: 'stream-error', afterEvents: 1, type: 'requests', code: 'rate_limit_exceeded' });
+    const text = await (
+      await post('/v1/chat/completions', OH, { model: 'm', messages: MSGS, stream: true })
+    ).text();
+    assert.match(text, /"type":"requests","param":null,"code":"rate_limit_exceeded"\}\}\n\n$/);
+  });
+
   test('FIFO queue, then default, and the recorded requests', async () => {
     s.setDefault({ kind: 'reply', text: 'default' });
     s.enqueue({ kind: 'reply', text: 'first' }, { kind: 'reply', text: 'second' });

@@ -77,6 +77,35 @@ export function startNode(name, args, { env = {}, ready, timeoutMs = 20_000, cwd
   });
 }
 
+/**
+ * Run `node <args>` to completion (killed with the other children on exit, error or signal); resolves
+ * its whole stdout, rejects with the end of its stderr if it fails or outlives `timeoutMs`.
+ */
+export function runNode(name, args, { timeoutMs = 600_000, cwd } = {}) {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const handle = { name, child, pid: child.pid, log: [], exited: false };
+  children.add(handle);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c) => {
+    stderr = (stderr + c).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => reject(new Error(`${name}: spawn failed: ${err.message}`)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      handle.exited = true;
+      children.delete(handle);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${name} exited with code ${code}, signal ${signal}: ${stderr.trim()}`));
+    });
+  });
+}
+
 /** Poll `GET http://127.0.0.1:port<path>` until it answers `status` (bounded by timeoutMs). */
 export async function waitForHttp(port, path, { status = 200, timeoutMs = 20_000, headers = {} } = {}) {
   const deadline = Date.now() + timeoutMs;

@@ -1,4 +1,6 @@
 // Markdown rendering of a benchmark run (bench/results/latest.md). Column meanings: bench/README.md.
+import { renderSequential, sequentialGoalRows, sequentialSummary } from './report-sequential.js';
+import { median, range } from './stats.js';
 
 const LABELS = {
   direct: 'direct (stand-in)',
@@ -19,6 +21,7 @@ export const GOALS = {
   addedP99At1k: 1, // ms added to p99 at 1,000 req/s (vs direct)
   addedTtfb: 0.5, // ms added to a stream's first byte (median, vs direct)
   enforcedVsMetering: 0.9, // enforced req/s >= 90% of metering-only req/s (≤ 10% fewer)
+  seqOverBare: 0.3, // ms Margin adds to a sequential JSON call's median over the bare proxy (same round)
 };
 
 const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
@@ -75,19 +78,10 @@ export function derive(results) {
     vsMeteringOnly: Object.fromEntries(ENFORCED.map((n) => [n, enforcementDelta(t, n)])),
     /** The same from the interleaved rounds: per-round req/s ratios, their median and range. */
     interleaved: interleavedSummary(results.interleaved),
+    /** The sequential (one connection) phase: pooled p50/p99, added vs direct and vs bare per round. */
+    sequential: sequentialSummary(results.sequential),
   };
 }
-
-const median = (xs) => {
-  const v = xs.filter(isNum).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-};
-const range = (xs) => {
-  const v = xs.filter(isNum);
-  return v.length ? { min: Math.min(...v), max: Math.max(...v) } : { min: null, max: null };
-};
 
 /** Interleaved rounds: per variant, median req/s etc.; per enforced variant, the within-round ratios. */
 function interleavedSummary(il) {
@@ -153,7 +147,7 @@ export function renderMarkdown(results) {
     `Run ${m.date} · Margin \`${m.margin ?? 'unknown rev'}\` · ${Math.round(results.wallSec ?? 0)} s wall clock`,
     '',
     `**Machine:** nproc=${m.nproc} (${m.cpuModel}), ${m.memTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}. ` +
-      `Load generator (autocannon ${m.autocannon}, in the orchestrator process), stand-in upstream and the target ` +
+      `Load generator (autocannon ${m.autocannon}, in the orchestrator process${results.sequential ? '; the sequential phase has its own client process' : ''}), stand-in upstream and the target ` +
       `each run in their own process and share these ${m.nproc} cores; everything is on 127.0.0.1. ` +
       `Load average (1/5/15 min) at start ${m.loadavgAtStart?.join(' / ')}, at end ${m.loadavgAtEnd?.join(' / ')} ` +
       '(anything else running on the machine shows up here and as noise in the tails).',
@@ -165,44 +159,46 @@ export function renderMarkdown(results) {
     '',
   );
 
-  // Throughput
-  out.push(
-    `## Throughput (closed loop: ${o.connections} connections × ${o.durationSec} s, after ${o.warmupSec} s warm-up)`,
-    '',
-  );
-  out.push(
-    table(
-      [
-        'Target',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'added p50 ms',
-        'added p99 ms',
-        'target CPU',
-        'CPU µs/req',
-        'non-2xx / errors',
-      ],
-      names.map((n) => {
-        const x = t[n];
-        if (!x.ok) return [LABELS[n], `failed: ${oneLine(x.error)}`, '', '', '', '', '', '', ''];
-        const l = x.throughput.latency;
-        const isDirect = n === 'direct';
-        return [
-          LABELS[n],
-          int(x.throughput.rps),
-          ms(l.p50),
-          ms(l.p99),
-          isDirect ? '—' : signedMs(diff(l.p50, d?.throughput.latency.p50)),
-          isDirect ? '—' : signedMs(diff(l.p99, d?.throughput.latency.p99)),
-          pct(x.throughput.targetCpuPct),
-          int(x.throughput.targetCpuUsPerReq),
-          `${x.throughput.non2xx} / ${x.throughput.errors + x.throughput.timeouts}`,
-        ];
-      }),
-    ),
-    '',
-  );
+  // Throughput (absent when the per-target load phases were not selected)
+  if (names.length) {
+    out.push(
+      `## Throughput (closed loop: ${o.connections} connections × ${o.durationSec} s, after ${o.warmupSec} s warm-up)`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'Target',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'added p50 ms',
+          'added p99 ms',
+          'target CPU',
+          'CPU µs/req',
+          'non-2xx / errors',
+        ],
+        names.map((n) => {
+          const x = t[n];
+          if (!x.ok) return [LABELS[n], `failed: ${oneLine(x.error)}`, '', '', '', '', '', '', ''];
+          const l = x.throughput.latency;
+          const isDirect = n === 'direct';
+          return [
+            LABELS[n],
+            int(x.throughput.rps),
+            ms(l.p50),
+            ms(l.p99),
+            isDirect ? '—' : signedMs(diff(l.p50, d?.throughput.latency.p50)),
+            isDirect ? '—' : signedMs(diff(l.p99, d?.throughput.latency.p99)),
+            pct(x.throughput.targetCpuPct),
+            int(x.throughput.targetCpuUsPerReq),
+            `${x.throughput.non2xx} / ${x.throughput.errors + x.throughput.timeouts}`,
+          ];
+        }),
+      ),
+      '',
+    );
+  }
 
   // Fixed rate
   const rateTable = (key, title) => {
@@ -252,39 +248,41 @@ export function renderMarkdown(results) {
   );
 
   // TTFB
-  out.push(
-    `## Streaming time to first byte (\`stream: true\`, ${o.ttfbCount} sequential requests after ${o.ttfbWarmup} warm-up)`,
-    '',
-  );
-  out.push(
-    table(
-      [
-        'Target',
-        'TTFB p50 ms',
-        'TTFB p99 ms',
-        'added p50 ms',
-        'added p99 ms',
-        'whole stream p50 ms',
-        'samples',
-      ],
-      names
-        .filter((n) => t[n].ok)
-        .map((n) => {
-          const x = t[n].ttfb;
-          const isDirect = n === 'direct';
-          return [
-            LABELS[n],
-            ms(x.ttfb.p50),
-            ms(x.ttfb.p99),
-            isDirect ? '—' : signedMs(diff(x.ttfb.p50, d?.ttfb.ttfb.p50)),
-            isDirect ? '—' : signedMs(diff(x.ttfb.p99, d?.ttfb.ttfb.p99)),
-            ms(x.streamTotal.p50),
-            String(x.ttfb.n),
-          ];
-        }),
-    ),
-    '',
-  );
+  if (names.length) {
+    out.push(
+      `## Streaming time to first byte (\`stream: true\`, ${o.ttfbCount} sequential requests after ${o.ttfbWarmup} warm-up)`,
+      '',
+    );
+    out.push(
+      table(
+        [
+          'Target',
+          'TTFB p50 ms',
+          'TTFB p99 ms',
+          'added p50 ms',
+          'added p99 ms',
+          'whole stream p50 ms',
+          'samples',
+        ],
+        names
+          .filter((n) => t[n].ok)
+          .map((n) => {
+            const x = t[n].ttfb;
+            const isDirect = n === 'direct';
+            return [
+              LABELS[n],
+              ms(x.ttfb.p50),
+              ms(x.ttfb.p99),
+              isDirect ? '—' : signedMs(diff(x.ttfb.p50, d?.ttfb.ttfb.p50)),
+              isDirect ? '—' : signedMs(diff(x.ttfb.p99, d?.ttfb.ttfb.p99)),
+              ms(x.streamTotal.p50),
+              String(x.ttfb.n),
+            ];
+          }),
+      ),
+      '',
+    );
+  }
 
   // Enforcement vs metering only
   const enforcedNames = ENFORCED.filter((n) => t[n]?.ok);
@@ -377,27 +375,34 @@ export function renderMarkdown(results) {
     }
   }
 
+  if (results.sequential) {
+    const fmt = { labels: LABELS, ms, signedMs, int, table, oneLine };
+    out.push(...renderSequential(results.sequential, derived.sequential, fmt));
+  }
+
   // Memory
-  out.push('## Memory of the target process (/proc/<pid>/status)', '');
-  out.push(
-    table(
-      ['Target', 'pid', 'listens on', 'RSS idle MiB', 'peak RSS (VmHWM) MiB', 'RSS after run MiB'],
-      names
-        .filter((n) => t[n].ok)
-        .map((n) => {
-          const x = t[n];
-          return [
-            LABELS[n],
-            String(x.pid),
-            (x.listen ?? []).join(', ') || '?',
-            mib(x.memIdle?.rss),
-            mib(x.memAfter?.hwm),
-            mib(x.memAfter?.rss),
-          ];
-        }),
-    ),
-    '',
-  );
+  if (names.length) {
+    out.push('## Memory of the target process (/proc/<pid>/status)', '');
+    out.push(
+      table(
+        ['Target', 'pid', 'listens on', 'RSS idle MiB', 'peak RSS (VmHWM) MiB', 'RSS after run MiB'],
+        names
+          .filter((n) => t[n].ok)
+          .map((n) => {
+            const x = t[n];
+            return [
+              LABELS[n],
+              String(x.pid),
+              (x.listen ?? []).join(', ') || '?',
+              mib(x.memIdle?.rss),
+              mib(x.memAfter?.hwm),
+              mib(x.memAfter?.rss),
+            ];
+          }),
+      ),
+      '',
+    );
+  }
 
   // Goals
   const goal = (v, ok) => (v === null ? '–' : ok ? 'yes' : '**no**');
@@ -406,66 +411,70 @@ export function renderMarkdown(results) {
     table(
       ['Metric', 'Measured', 'Target', 'Met'],
       [
-        [
-          'Margin req/s ÷ Portkey req/s',
-          isNum(derived.marginVsPortkeyRps) ? `${derived.marginVsPortkeyRps.toFixed(2)}×` : '–',
-          `≥ ${GOALS.vsPortkey}×`,
-          goal(derived.marginVsPortkeyRps, derived.marginVsPortkeyRps >= GOALS.vsPortkey),
-        ],
-        [
-          'Margin req/s ÷ bare proxy req/s (metering on)',
-          isNum(derived.marginVsBareRps) ? `${(derived.marginVsBareRps * 100).toFixed(0)}%` : '–',
-          `≥ ${GOALS.vsBare * 100}%`,
-          goal(derived.marginVsBareRps, derived.marginVsBareRps >= GOALS.vsBare),
-        ],
-        [
-          `Margin added p99 at ${int(o.rate)} req/s, staggered connections (vs direct)`,
-          `${signedMs(derived.marginAddedP99At1k)} ms`,
-          `≤ ${GOALS.addedP99At1k} ms`,
-          goal(derived.marginAddedP99At1k, derived.marginAddedP99At1k <= GOALS.addedP99At1k),
-        ],
-        [
-          `Margin added p99 at ${int(o.rate)} req/s, aligned connections (vs direct)`,
-          `${signedMs(derived.marginAddedP99At1kAligned)} ms`,
-          '—',
-          '',
-        ],
-        [
-          'Margin added streaming TTFB, median (vs direct)',
-          `${signedMs(derived.marginAddedTtfbP50)} ms`,
-          `≤ ${GOALS.addedTtfb} ms`,
-          goal(derived.marginAddedTtfbP50, derived.marginAddedTtfbP50 <= GOALS.addedTtfb),
-        ],
-        [
-          'Margin added streaming TTFB, p99 (vs direct)',
-          `${signedMs(derived.marginAddedTtfbP99)} ms`,
-          '—',
-          '',
-        ],
-        [
-          'Portkey added streaming TTFB, median / p99 (vs direct)',
-          `${signedMs(derived.portkeyAddedTtfbP50)} / ${signedMs(derived.portkeyAddedTtfbP99)} ms`,
-          '—',
-          '',
-        ],
-        [
-          `Bare proxy added p99 at ${int(o.rate)} req/s, staggered / aligned (floor for any Node proxy)`,
-          `${signedMs(derived.bareAddedP99At1k)} / ${signedMs(derived.bareAddedP99At1kAligned)} ms`,
-          '—',
-          '',
-        ],
-        [
-          'Bare proxy added streaming TTFB, median (vs direct)',
-          `${signedMs(derived.bareAddedTtfbP50)} ms`,
-          '—',
-          '',
-        ],
-        [
-          `Margin minus bare proxy: p99 at ${int(o.rate)} req/s staggered / TTFB median`,
-          `${signedMs(derived.marginOverBareP99At1k)} / ${signedMs(derived.marginOverBareTtfbP50)} ms`,
-          '—',
-          '',
-        ],
+        ...(!names.length
+          ? []
+          : [
+              [
+                'Margin req/s ÷ Portkey req/s',
+                isNum(derived.marginVsPortkeyRps) ? `${derived.marginVsPortkeyRps.toFixed(2)}×` : '–',
+                `≥ ${GOALS.vsPortkey}×`,
+                goal(derived.marginVsPortkeyRps, derived.marginVsPortkeyRps >= GOALS.vsPortkey),
+              ],
+              [
+                'Margin req/s ÷ bare proxy req/s (metering on)',
+                isNum(derived.marginVsBareRps) ? `${(derived.marginVsBareRps * 100).toFixed(0)}%` : '–',
+                `≥ ${GOALS.vsBare * 100}%`,
+                goal(derived.marginVsBareRps, derived.marginVsBareRps >= GOALS.vsBare),
+              ],
+              [
+                `Margin added p99 at ${int(o.rate)} req/s, staggered connections (vs direct)`,
+                `${signedMs(derived.marginAddedP99At1k)} ms`,
+                `≤ ${GOALS.addedP99At1k} ms`,
+                goal(derived.marginAddedP99At1k, derived.marginAddedP99At1k <= GOALS.addedP99At1k),
+              ],
+              [
+                `Margin added p99 at ${int(o.rate)} req/s, aligned connections (vs direct)`,
+                `${signedMs(derived.marginAddedP99At1kAligned)} ms`,
+                '—',
+                '',
+              ],
+              [
+                'Margin added streaming TTFB, median (vs direct)',
+                `${signedMs(derived.marginAddedTtfbP50)} ms`,
+                `≤ ${GOALS.addedTtfb} ms`,
+                goal(derived.marginAddedTtfbP50, derived.marginAddedTtfbP50 <= GOALS.addedTtfb),
+              ],
+              [
+                'Margin added streaming TTFB, p99 (vs direct)',
+                `${signedMs(derived.marginAddedTtfbP99)} ms`,
+                '—',
+                '',
+              ],
+              [
+                'Portkey added streaming TTFB, median / p99 (vs direct)',
+                `${signedMs(derived.portkeyAddedTtfbP50)} / ${signedMs(derived.portkeyAddedTtfbP99)} ms`,
+                '—',
+                '',
+              ],
+              [
+                `Bare proxy added p99 at ${int(o.rate)} req/s, staggered / aligned (floor for any Node proxy)`,
+                `${signedMs(derived.bareAddedP99At1k)} / ${signedMs(derived.bareAddedP99At1kAligned)} ms`,
+                '—',
+                '',
+              ],
+              [
+                'Bare proxy added streaming TTFB, median (vs direct)',
+                `${signedMs(derived.bareAddedTtfbP50)} ms`,
+                '—',
+                '',
+              ],
+              [
+                `Margin minus bare proxy: p99 at ${int(o.rate)} req/s staggered / TTFB median`,
+                `${signedMs(derived.marginOverBareP99At1k)} / ${signedMs(derived.marginOverBareTtfbP50)} ms`,
+                '—',
+                '',
+              ],
+            ]),
         ...ENFORCED.filter((n) => t[n] || derived.interleaved?.[n]).flatMap((n) => {
           const dd = derived.vsMeteringOnly[n];
           const iv = derived.interleaved?.[n];
@@ -478,20 +487,26 @@ export function renderMarkdown(results) {
               aim,
               goal(iv.rpsRatio, iv.rpsRatio >= GOALS.enforcedVsMetering),
             ]);
-          rows.push([
-            `${LABELS[n]} req/s ÷ metering-only req/s, sequential throughput phases`,
-            pctRatio(dd?.rpsRatio),
-            iv ? '—' : aim,
-            iv ? '' : goal(dd?.rpsRatio ?? null, dd?.rpsRatio >= GOALS.enforcedVsMetering),
-          ]);
+          if (t[n])
+            rows.push([
+              `${LABELS[n]} req/s ÷ metering-only req/s, sequential throughput phases`,
+              pctRatio(dd?.rpsRatio),
+              iv ? '—' : aim,
+              iv ? '' : goal(dd?.rpsRatio ?? null, dd?.rpsRatio >= GOALS.enforcedVsMetering),
+            ]);
           return rows;
         }),
-        [
-          'Bare proxy req/s ÷ direct req/s',
-          isNum(derived.bareVsDirectRps) ? `${(derived.bareVsDirectRps * 100).toFixed(0)}%` : '–',
-          '—',
-          '',
-        ],
+        ...(!names.length
+          ? []
+          : [
+              [
+                'Bare proxy req/s ÷ direct req/s',
+                isNum(derived.bareVsDirectRps) ? `${(derived.bareVsDirectRps * 100).toFixed(0)}%` : '–',
+                '—',
+                '',
+              ],
+            ]),
+        ...sequentialGoalRows(derived.sequential, GOALS.seqOverBare, { signedMs, goal }),
       ],
     ),
     '',
@@ -502,39 +517,26 @@ export function renderMarkdown(results) {
   for (const n of names) {
     for (const note of t[n].notes ?? []) notes.push(`${LABELS[n]}: ${note}`);
     if (!t[n].ok) notes.push(`${LABELS[n]}: **failed** — ${oneLine(t[n].error)}`);
-    const mt = t[n].metering;
-    if (mt?.error) notes.push(`${LABELS[n]}: could not read the ledger after the run: ${oneLine(mt.error)}`);
-    else if (mt) {
-      const extra = mt.metered - mt.served2xx;
-      const verdict =
-        extra === 0
-          ? 'all metered'
-          : extra > 0
-            ? `all metered; the ${int(extra)} extra were in flight when a load phase stopped counting`
-            : `**${int(-extra)} not in the ledger**`;
-      notes.push(
-        `${LABELS[n]}: metering check — the ledger (\`margin usage\`) holds ${int(mt.metered)} requests; Margin ` +
-          `answered ${int(mt.served2xx)} with 2xx during the run (${verdict}).`,
-      );
-    }
+    if (t[n].metering) notes.push(meteringNote(LABELS[n], t[n].metering));
   }
   for (const n of ENFORCED) {
-    const en = t[n]?.enforcement;
-    if (!en) continue;
-    if (en.error) {
-      notes.push(`${LABELS[n]}: could not read the customer's limits after the run: ${oneLine(en.error)}`);
-      continue;
+    if (t[n]?.enforcement) notes.push(enforcementNote(LABELS[n], t[n].enforcement, t[n].metering));
+  }
+  // The sequential phase's own Margin instances and ledgers.
+  for (const [n, x] of Object.entries(results.sequential?.targets ?? {})) {
+    const label = `${LABELS[n]}, sequential phase`;
+    if (x.failures) {
+      notes.push(
+        `${label}: **${int(x.failures)} failed calls** (not in the samples; the run exits non-zero), e.g. ${x.failureReasons.join('; ')}.`,
+      );
     }
-    const cost = t[n].metering?.total?.cost_usd;
-    let s =
-      `${LABELS[n]}: enforcement check — after the run \`margin customers show\` puts the customer on plan ` +
-      `\`${en.plan}\` with $${en.budgetUsed} of its budget used and $${en.budgetReserved} reserved`;
-    if (en.walletToppedUpUsd !== null) {
-      const debited = usdDiff(en.walletToppedUpUsd, en.walletBalanceUsd);
-      s += `; its wallet went from $${en.walletToppedUpUsd} to $${en.walletBalanceUsd} (debited $${debited ?? '?'}, $${en.walletReservedUsd} reserved)`;
-    }
-    s += cost !== undefined ? `; the ledger's total cost is $${cost}.` : '.';
-    notes.push(s);
+    if (x.metering) notes.push(meteringNote(label, x.metering));
+    if (x.enforcement) notes.push(enforcementNote(label, x.enforcement, x.metering));
+    if (x.connects > 1)
+      notes.push(
+        `${label}: the client connected ${x.connects} times (the target closed the connection while idle between ` +
+          "its rounds); each round's unmeasured calls come first, so no measured call includes a connect.",
+      );
   }
   if (t.portkey?.ok) {
     notes.push(
@@ -543,17 +545,48 @@ export function renderMarkdown(results) {
       'Portkey gateway: it holds back the first streamed chunk by design (~25 ms); that is included in its TTFB above, not subtracted.',
     );
   }
-  notes.push(
-    "Fixed-rate runs: autocannon's `overallRate` gives each connection a per-second quota that it sends " +
-      'back-to-back whenever its own 1 s timer ticks. In the "aligned" run all connections tick together, so each ' +
-      'second starts with a burst at full concurrency and latency there measures queueing in that burst more than ' +
-      'the proxy; the "staggered" run (the one compared with the ≤ 1 ms target) spreads the connections\' ticks evenly ' +
-      'over the second.',
-    "Latency percentiles are exact over every 2xx response (from autocannon's per-response timings, float ms), " +
-      "not autocannon's 1 ms-resolution histogram.",
-  );
+  if (names.length)
+    notes.push(
+      "Fixed-rate runs: autocannon's `overallRate` gives each connection a per-second quota that it sends " +
+        'back-to-back whenever its own 1 s timer ticks. In the "aligned" run all connections tick together, so each ' +
+        'second starts with a burst at full concurrency and latency there measures queueing in that burst more than ' +
+        'the proxy; the "staggered" run (the one compared with the ≤ 1 ms target) spreads the connections\' ticks evenly ' +
+        'over the second.',
+      "Latency percentiles are exact over every 2xx response (from autocannon's per-response timings, float ms), " +
+        "not autocannon's 1 ms-resolution histogram.",
+    );
   out.push('## Notes', '', ...notes.map((s) => `- ${s}`), '');
   return `${out.join('\n')}\n`;
+}
+
+/** The ledger's request count against the 2xx answers Margin gave (must be no fewer). */
+function meteringNote(label, mt) {
+  if (mt.error) return `${label}: could not read the ledger after the run: ${oneLine(mt.error)}`;
+  const extra = mt.metered - mt.served2xx;
+  const verdict =
+    extra === 0
+      ? 'all metered'
+      : extra > 0
+        ? `all metered; the ${int(extra)} extra were in flight when a load phase stopped counting`
+        : `**${int(-extra)} not in the ledger**`;
+  return (
+    `${label}: metering check — the ledger (\`margin usage\`) holds ${int(mt.metered)} requests; Margin ` +
+    `answered ${int(mt.served2xx)} with 2xx during the run (${verdict}).`
+  );
+}
+
+/** What the limits engine says the customer used, reserved and (wallet) paid, after the run. */
+function enforcementNote(label, en, metering) {
+  if (en.error) return `${label}: could not read the customer's limits after the run: ${oneLine(en.error)}`;
+  const cost = metering?.total?.cost_usd;
+  let s =
+    `${label}: enforcement check — after the run \`margin customers show\` puts the customer on plan ` +
+    `\`${en.plan}\` with $${en.budgetUsed} of its budget used and $${en.budgetReserved} reserved`;
+  if (en.walletToppedUpUsd !== null) {
+    const debited = usdDiff(en.walletToppedUpUsd, en.walletBalanceUsd);
+    s += `; its wallet went from $${en.walletToppedUpUsd} to $${en.walletBalanceUsd} (debited $${debited ?? '?'}, $${en.walletReservedUsd} reserved)`;
+  }
+  return `${s}${cost !== undefined ? `; the ledger's total cost is $${cost}.` : '.'}`;
 }
 
 function pctRatio(v) {

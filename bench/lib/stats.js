@@ -22,3 +22,19 @@ export function summarize(values) {
     max: sorted[n - 1],
   };
 }
+
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+
+/** Median of the finite numbers in xs (mean of the middle two for an even count); null if none. */
+export function median(xs) {
+  const v = xs.filter(isNum).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+/** { min, max } of the finite numbers in xs (nulls if none). */
+export function range(xs) {
+  const v = xs.filter(isNum);
+  return v.length ? { min: Math.min(...v), max: Math.max(...v) } : { min: null, max: null };
+}

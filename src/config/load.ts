@@ -61,6 +61,7 @@ const ENV_FIELDS: readonly [string, string[], (v: string) => unknown][] = [
   ['ANTHROPIC_API_KEY', ['providers', 'anthropic', 'apiKey'], String],
   ['MARGIN_ADMIN_KEY', ['adminKey'], String],
   ['MARGIN_DB', ['db'], String],
+  ['MARGIN_JOURNAL_DIR', ['ledger', 'journalDir'], String],
   ['MARGIN_PORT', ['server', 'port'], Number],
   ['MARGIN_HOST', ['server', 'host'], String],
   ['MARGIN_PLANS', ['plansFile'], String],

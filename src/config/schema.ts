@@ -107,9 +107,29 @@ export const configSchema = z
       .object({
         /** Longest a finished request waits for its ledger row's group commit (ms). */
         maxBatchDelayMs: z.number().int().min(0).max(1000).default(0),
+        /** The request journal's directory (default: the ledger file's path + `.journal`). */
+        journalDir: z.string().min(1).optional(),
+        /** A journal segment is closed past this size and deleted once all of it is in the ledger. */
+        journalSegmentBytes: z
+          .number()
+          .int()
+          .min(4096)
+          .max(1024 ** 3)
+          .default(8 * 1024 * 1024),
+        /** Disk space the journal holds back for calls in flight when the disk fills. */
+        journalReserveBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1024 ** 3)
+          .default(1024 * 1024),
       })
       .strict()
-      .default({ maxBatchDelayMs: 0 }),
+      .default({
+        maxBatchDelayMs: 0,
+        journalSegmentBytes: 8 * 1024 * 1024,
+        journalReserveBytes: 1024 * 1024,
+      }),
     /** plans.yaml applied at start-up (the same as `margin plans apply`), when set. */
     plansFile: z.string().min(1).optional(),
     limits: limitsSchema.default(limitsSchema.parse({})),

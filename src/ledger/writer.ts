@@ -6,7 +6,11 @@ interface Pending {
   failures: number;
 }
 
-/** A row the store refused this many times on its own is set aside (logged whole) so it cannot block others. */
+/**
+ * A row the store refused this many times on its own, while it accepted others, is set aside (to the
+ * dead-letter sink) so it cannot block the rest. While the store refuses everything (locked, disk full)
+ * nothing is set aside: rows wait, safe in the request journal, and are retried until it accepts them.
+ */
 const MAX_ROW_FAILURES = 5;
 
 /**
@@ -21,6 +25,7 @@ export class LedgerWriter {
   /** The batch being written right now (not yet known to be committed). */
   private writing: Pending[] = [];
   private failures = 0;
+  private lastError: string | undefined;
 
   constructor(
     private readonly store: LedgerStore,
@@ -52,6 +57,12 @@ export class LedgerWriter {
     for (const p of this.queue) yield p.op;
   }
 
+  /** How many ops wait for the ledger, and why the last write failed while any do. */
+  status(): { backlog: number; lastError?: string } {
+    const backlog = this.queue.length + this.writing.length;
+    return this.failures > 0 && this.lastError ? { backlog, lastError: this.lastError } : { backlog };
+  }
+
   /** Waits until every row recorded so far is committed; rejects if the store stays down past the deadline. */
   async drain(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
@@ -70,7 +81,8 @@ export class LedgerWriter {
       this.scheduled = false;
       void this.flush();
     };
-    if (delayMs > 0) setTimeout(run, delayMs);
+    // A retry timer must not keep a finished process alive; its rows are in the request journal.
+    if (delayMs > 0) setTimeout(run, delayMs).unref();
     else setImmediate(run);
   }
 
@@ -91,22 +103,39 @@ export class LedgerWriter {
 
   private async write(batch: Pending[]): Promise<void> {
     // A batch that already failed twice is retried row by row, so one bad row cannot hold back the rest.
-    const groups = batch.some((p) => p.failures >= 2) ? batch.map((p) => [p]) : [batch];
+    // Rows that failed least go first, so a poison row cannot make a working store look down.
+    const groups = batch.some((p) => p.failures >= 2)
+      ? [...batch].sort((a, b) => a.failures - b.failures).map((p) => [p])
+      : [batch];
     const retry: Pending[] = [];
-    for (const group of groups) {
+    let accepted = false;
+    const failed: Pending[] = [];
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i] as Pending[];
       try {
         await this.store.write(group.map((p) => p.op));
+        accepted = true;
         for (const p of group) p.done();
       } catch (e) {
+        this.lastError = e instanceof Error ? e.message : String(e);
         this.opts.onError?.(e);
         for (const p of group) {
           p.failures++;
-          if (p.failures >= MAX_ROW_FAILURES) {
-            this.opts.onRejectedRow?.(p.op, e);
-            p.done();
-          } else retry.push(p);
+          failed.push(p);
+        }
+        // A store that refuses the first row it is offered is down (locked, full), not picky: try the
+        // rest later instead of waiting out its busy timeout once per row.
+        if (!accepted) {
+          for (const g of groups.slice(i + 1)) retry.push(...g);
+          break;
         }
       }
+    }
+    for (const p of failed) {
+      if (accepted && groups.length > 1 && p.failures >= MAX_ROW_FAILURES) {
+        this.opts.onRejectedRow?.(p.op, this.lastError);
+        p.done();
+      } else retry.push(p);
     }
     // Failed rows go back to the front with backoff; request ids make re-sending a committed row harmless.
     this.failures = retry.length > 0 ? this.failures + 1 : 0;

@@ -16,8 +16,6 @@ export interface Reservation {
   state: CustomerState;
   wallet: WalletState | undefined;
   expiresAt: number;
-  /** Journaled durably (so it is released in the ledger transaction that records the call). */
-  durable: boolean;
   settled: boolean;
 }
 

@@ -41,6 +41,8 @@ export interface ReserveRequest {
   expiresAt: number;
   /** The largest max_tokens that would still fit, for the refusal message. */
   fittingMaxTokens: (room: bigint, plan: Plan) => number | undefined;
+  /** Aborts when the caller gives up (its client left): a waiting call stops waiting, throwing the reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -227,7 +229,7 @@ export class LimitsEngine {
 
   /**
    * Admission: rate limits, then the worst case against budget, feature sub-quota and wallet. Resolves
-   * with the reservation once it is held (and journaled); throws a GatewayError (402/429) otherwise.
+   * with the reservation once it is held (the request journal records the call next); throws a GatewayError (402/429) otherwise.
    */
   async reserve(policy: Policy, req: ReserveRequest): Promise<Reservation> {
     const { state } = policy;
@@ -253,7 +255,12 @@ export class LimitsEngine {
         throw verdict;
       }
       const left = deadline - performance.now();
-      if (left <= 0 || !(await this.waitForSettle(left))) {
+      const woken = left > 0 && (await this.waitForSettle(left, req.signal));
+      if (req.signal?.aborted) {
+        this.giveBack(buckets);
+        throw req.signal.reason;
+      }
+      if (!woken) {
         this.giveBack(buckets);
         throw budgetBusy(plan);
       }
@@ -269,8 +276,6 @@ export class LimitsEngine {
       state,
       wallet: policy.wallet,
       expiresAt: req.expiresAt,
-      // Money at stake (a budget or a wallet) is journaled; a rate-limit-only plan needs no journal.
-      durable: plan?.cap !== undefined || policy.wallet !== undefined,
       settled: false,
     };
     state.hold(r, 1n);
@@ -278,17 +283,6 @@ export class LimitsEngine {
     state.inflight++;
     if (policy.wallet) policy.wallet.reserved += r.walletPico;
     this.outstanding.add(r);
-    // Journaled before the call goes upstream, so a crash cannot lose what it may spend.
-    if (r.durable)
-      await this.deps.writer.submit({
-        reserve: {
-          id: r.id,
-          customer: r.customer,
-          createdAt: now,
-          expiresAt: r.expiresAt,
-          spec: JSON.stringify({ ...req.journal, wallet: policy.wallet?.id ?? null }),
-        },
-      });
     return r;
   }
 
@@ -382,7 +376,7 @@ export class LimitsEngine {
       if (back > 0) this.giveBack(this.buckets(state, { keyId: r.keyId, tpmTokens: back }, false));
     }
     this.pump();
-    return { release: r.durable ? r.id : undefined, wallet, events: events.length ? events : undefined };
+    return { wallet, events: events.length ? events : undefined };
   }
 
   /** Drops a reservation's hold without charging (expiry of an orphan; the settle may still come). */
@@ -454,17 +448,23 @@ export class LimitsEngine {
     for (const b of buckets) this.rates.give(b.key, b.perMinute, b.amount);
   }
 
-  /** Waits until some reservation settles (or the time is up); false on timeout. */
-  private waitForSettle(ms: number): Promise<boolean> {
+  /** Waits until some reservation settles; false when the time is up or the caller gave up first. */
+  private waitForSettle(ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      if (signal?.aborted) return resolve(false);
+      const stop = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
         this.waiters = this.waiters.filter((w) => w !== wake);
         resolve(false);
-      }, ms);
+      };
+      const timer = setTimeout(stop, ms);
       const wake = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
         resolve(true);
       };
+      signal?.addEventListener('abort', stop);
       this.waiters.push(wake);
     });
   }

@@ -11,9 +11,13 @@ import { route } from './route.js';
  * Stage: admission. For a customer with a plan or a wallet: switch to the plan's cheaper lane when past
  * its soft threshold (or throttled cap), then reserve the call's worst case — input counted with a real
  * tokenizer, plus max_tokens at the output price — against rate limits, budget, feature quota and wallet.
- * Customers without limits pass straight through.
+ * Customers without limits pass straight through. A wait for budget ends when `signal` aborts.
  */
-export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reservation | undefined> {
+export async function admit(
+  deps: GatewayDeps,
+  ctx: CallContext,
+  signal?: AbortSignal,
+): Promise<Reservation | undefined> {
   const policy = await deps.limits.policy(ctx.identity.customer);
   if (!policy) return undefined;
   const lane =
@@ -29,6 +33,7 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
   }
   const { provider, model } = ctx.target;
   const bound = ctx.protocol.inputBound(ctx.body, ctx.rawBody, countTokens);
+  ctx.inputTokensBound = bound.tokens;
   const clientCapped = ctx.maxOutputTokens !== undefined;
   const maxOut = ctx.maxOutputTokens ?? deps.limitsConfig.defaultMaxOutputTokens;
   const plan = policy.state.plan;
@@ -72,6 +77,8 @@ export async function admit(deps: GatewayDeps, ctx: CallContext): Promise<Reserv
       },
       fittingMaxTokens: (room: bigint, plan: Plan) =>
         largestFitting(room, maxTokens - 1, (m) => measure(plan, amount(m))),
+      // A call queued for budget stops waiting when its client leaves.
+      signal,
     });
   try {
     ctx.admission = await reserve(maxOut);

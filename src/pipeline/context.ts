@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { LimitsConfig } from '../config/schema.js';
+import type { CallJournal } from '../journal/request-journal.js';
 import type { KeyStore } from '../ledger/types.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { Reservation } from '../limits/customer-state.js';
@@ -16,6 +17,7 @@ export interface GatewayDeps {
   registry: ProviderRegistry;
   catalog: PriceCatalog;
   writer: LedgerWriter;
+  journal: CallJournal;
   keys: KeyStore;
   clock: Clock;
   dispatcher: Dispatcher;
@@ -51,6 +53,10 @@ export interface CallContext {
   maxOutputTokens: number | undefined;
   /** Set when admission sent the call to a cheaper lane than the model requested. */
   modelRouted?: string;
+  /** Admission's upper bound of the input tokens (set only for calls admitted against limits). */
+  inputTokensBound?: number;
   /** The budget/wallet reservation this call holds until it settles. */
   admission?: Reservation;
+  /** Set once the call's outcome went to settle (see record.ts). */
+  settled?: boolean;
 }

@@ -5,12 +5,14 @@ import { upstreamHeaders } from './headers.js';
 
 /**
  * Stage: send the call to its provider. The client's bytes go upstream untouched unless the protocol
- * had to change the body (stream usage, model prefix). Fallbacks and retries wrap this stage later.
+ * had to change the body (stream usage, model prefix). `signal` (the client leaving) cancels the upstream
+ * request and its body, and the call fails with the signal's reason. Fallbacks and retries wrap this later.
  */
 export async function forward(
   dispatcher: Dispatcher,
   ctx: CallContext,
   path: string = ctx.protocol.generatePath,
+  signal?: AbortSignal,
 ): Promise<Dispatcher.ResponseData> {
   const { provider, model } = ctx.target;
   const prepared = ctx.protocol.prepareUpstream(ctx.body, ctx.rawBody, {
@@ -27,15 +29,30 @@ export async function forward(
       dispatcher,
       headersTimeout: provider.timeoutMs,
       bodyTimeout: provider.timeoutMs,
+      signal,
     });
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     throw upstreamFailure(provider.id, e);
   }
 }
 
+const isTimeout = (e: unknown) =>
+  e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError;
+
+/** The upstream failed before answering: no connection, a reset, or no headers in time. */
 export function upstreamFailure(providerId: string, e: unknown): GatewayError {
-  if (e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError)
-    return new GatewayError('upstream_timeout', `Upstream ${providerId} timed out`);
+  if (isTimeout(e)) return new GatewayError('upstream_timeout', `Upstream ${providerId} timed out`);
   const msg = e instanceof Error ? e.message : String(e);
   return new GatewayError('upstream_unreachable', `Upstream ${providerId} unreachable: ${msg}`);
+}
+
+/** The upstream failed part-way through its answer: it stalled past its timeout, or hung up. */
+export function upstreamBroke(providerId: string, e: unknown): GatewayError {
+  if (isTimeout(e))
+    return new GatewayError('upstream_timeout', `Upstream ${providerId} stalled mid-answer past its timeout`);
+  return new GatewayError(
+    'upstream_disconnected',
+    `Upstream ${providerId} closed the answer before it finished`,
+  );
 }

@@ -12,8 +12,9 @@ export interface Outcome {
 }
 
 /**
- * Stage: settle. The ledger row, the reservation's release, the wallet debit and any threshold events
- * commit in one transaction; budget counters move at once. Resolves once durable.
+ * Stage: settle. The ledger row, the wallet debit and any threshold events commit in one transaction;
+ * budget counters move at once. Resolves once durable: written to the request journal (the ledger commits
+ * it in the background).
  */
 export function settle(deps: GatewayDeps, ctx: CallContext, m: Metered, o: Outcome): Promise<void> {
   return commit(deps, ctx.admission, toRow(ctx, m, o));
@@ -22,7 +23,7 @@ export function settle(deps: GatewayDeps, ctx: CallContext, m: Metered, o: Outco
 function commit(deps: GatewayDeps, admission: Reservation | undefined, row: LedgerRow): Promise<void> {
   const op: WriteOp = { request: row };
   if (admission) Object.assign(op, deps.limits.settle(admission, row));
-  return deps.writer.submit(op);
+  return deps.journal.record(op);
 }
 
 export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {

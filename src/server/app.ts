@@ -52,7 +52,7 @@ export function createApp(opts: AppOptions): Server {
         const { customer } = await identify(deps.keys, req.headers);
         return sendJson(res, 200, await usageReport(deps.limits, customer, deps.clock.now()));
       }
-      if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (req.method === 'GET' && path === '/healthz') return health(deps, res);
       if (path.startsWith('/admin/v1/')) {
         const url = URL.parse(req.url ?? '/', 'http://margin.local');
         if (!url) throw new GatewayError('invalid_request', 'URL: not a valid request target');
@@ -100,6 +100,13 @@ const METHODS = new Map([
 
 /** Client-chosen text echoed in an error stays short. */
 const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+
+/** 200 while calls can be recorded durably (the ledger may lag behind the journal); 503 with the reason otherwise. */
+function health(deps: GatewayDeps, res: ServerResponse): void {
+  const h = deps.journal.health();
+  if (!h.ok) res.setHeader('retry-after', '1');
+  sendJson(res, h.ok ? 200 : 503, { status: h.ok ? 'ok' : 'unavailable', ...h });
+}
 
 /** Errors outside the two generation routes still come back in the shape the caller's SDK expects. */
 function protocolFor(path: string, req: IncomingMessage): WireProtocol {

@@ -44,7 +44,8 @@ function contentBlocks(plan: ReplyPlan): unknown[] {
   return blocks;
 }
 
-export function messageJson(plan: ReplyPlan, usage: AnthropicUsage): string {
+/** The JSON message; usage null = a broken upstream that omits it. */
+export function messageJson(plan: ReplyPlan, usage: AnthropicUsage | null): string {
   return JSON.stringify({
     model: plan.model,
     id: messageId(),
@@ -53,7 +54,7 @@ export function messageJson(plan: ReplyPlan, usage: AnthropicUsage): string {
     content: contentBlocks(plan),
     stop_reason: plan.tool ? 'tool_use' : 'end_turn',
     stop_sequence: null,
-    usage,
+    ...(usage && { usage }),
   });
 }
 
@@ -65,8 +66,7 @@ const STOP = ev('message_stop', { type: 'message_stop' });
  * SSE events for `stream: true`: message_start (start-of-stream usage, output_tokens 1), the first block's
  * start, a ping (where the API puts it), the blocks, message_delta with the final usage, message_stop.
  */
-export function messageStream(plan: ReplyPlan, usage: AnthropicUsage): string[] {
-  const startUsage = { ...usage, output_tokens: 1 };
+export function messageStream(plan: ReplyPlan, usage: AnthropicUsage | null): string[] {
   const message = {
     model: plan.model,
     id: messageId(),
@@ -75,7 +75,7 @@ export function messageStream(plan: ReplyPlan, usage: AnthropicUsage): string[] 
     content: [],
     stop_reason: null,
     stop_sequence: null,
-    usage: startUsage,
+    ...(usage && { usage: { ...usage, output_tokens: 1 } }),
   };
   const out = [ev('message_start', { type: 'message_start', message })];
   let index = 0;
@@ -108,13 +108,15 @@ export function messageStream(plan: ReplyPlan, usage: AnthropicUsage): string[] 
   if (index === 0) out.push(PING);
   const md = { stop_reason: t ? 'tool_use' : 'end_turn', stop_sequence: null };
   // The live API repeats the input/cache counts here (unchanged) next to the cumulative output_tokens.
-  const deltaUsage = {
-    input_tokens: usage.input_tokens,
-    cache_creation_input_tokens: usage.cache_creation_input_tokens,
-    cache_read_input_tokens: usage.cache_read_input_tokens,
-    output_tokens: usage.output_tokens,
+  const deltaUsage = usage && {
+    usage: {
+      input_tokens: usage.input_tokens,
+      cache_creation_input_tokens: usage.cache_creation_input_tokens,
+      cache_read_input_tokens: usage.cache_read_input_tokens,
+      output_tokens: usage.output_tokens,
+    },
   };
-  out.push(ev('message_delta', { type: 'message_delta', delta: md, usage: deltaUsage }));
+  out.push(ev('message_delta', { type: 'message_delta', delta: md, ...deltaUsage }));
   out.push(STOP);
   return out;
 }

@@ -175,8 +175,9 @@ export function openaiReject(
 export function openaiStreamError(
   type = 'server_error',
   message = 'The server had an error while processing your request.',
+  code: string | null = null,
 ) {
-  return `data: ${JSON.stringify({ error: { message, type, param: null, code: null } })}\n\n`;
+  return `data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`;
 }
 
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini', 'gpt-5', 'gpt-5-mini'];

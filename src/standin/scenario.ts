@@ -31,11 +31,30 @@ export type Scenario =
       chunkDelayMs?: number;
       /** Stream: destroy the socket after writing this many SSE events. Non-stream: destroy without replying. */
       dropAfterEvents?: number;
-      /** OpenAI: never send usage (no usage chunk even if asked; no `usage` in JSON). */
+      /** Hang up (TCP reset) before sending any response headers, stream or not. */
+      resetBeforeHeaders?: boolean;
+      /**
+       * Break the answer part-way: after `events` whole SSE events (stream) and `bytes` bytes of what comes
+       * next (the next event, or the JSON body), `how`: `reset` the connection, `stall` (send nothing more, keep it
+       * open) or `end` the response cleanly as if it were complete.
+       */
+      cut?: Cut;
+      /** Stream: after this many events, one event whose data is not JSON (an HTML error page from a proxy). */
+      malformedAfterEvents?: number;
+      /**
+       * Never send usage. OpenAI: no usage chunk even if asked, no `usage` in JSON. Anthropic: no `usage` in
+       * the JSON message, message_start or message_delta (a broken Anthropic-compatible upstream).
+       */
       omitUsage?: boolean;
     }
   | { kind: 'error'; status: number; type?: string; code?: string; message?: string; retryAfter?: string }
-  | { kind: 'stream-error'; afterEvents: number; type?: string; message?: string };
+  | { kind: 'stream-error'; afterEvents: number; type?: string; code?: string; message?: string };
+
+export interface Cut {
+  events?: number;
+  bytes?: number;
+  how: 'reset' | 'stall' | 'end';
+}
 
 export type ReplyScenario = Extract<Scenario, { kind: 'reply' }>;
 export type ErrorScenario = Extract<Scenario, { kind: 'error' }>;

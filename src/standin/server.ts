@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as A from './anthropic.js';
 import * as O from './openai.js';
 import {
+  type Cut,
   estimateInputTokens,
   parseScenario,
   planReply,
@@ -63,9 +64,13 @@ function sleep(ms: number, res: Res): Promise<void> {
   });
 }
 
-/** Write SSE events one res.write each; drop < 0 finishes normally, else the socket is cut after `drop` events. */
-async function pump(res: Res, p: Provider, events: string[], first = 0, gap = 0, drop = -1) {
-  const n = drop >= 0 ? Math.min(drop, events.length) : events.length;
+type Ending = 'finish' | 'destroy' | Cut['how'];
+
+/**
+ * Write SSE events one res.write each, then finish the response, or break it: `destroy` the socket,
+ * `reset` it (TCP RST), `stall` (write nothing more) or `end` it cleanly mid-answer.
+ */
+async function pump(res: Res, p: Provider, events: string[], first = 0, gap = 0, ending: Ending = 'finish') {
   if (first > 0) await sleep(first, res);
   if (gone(res)) return;
   res.writeHead(200, {
@@ -73,29 +78,64 @@ async function pump(res: Res, p: Provider, events: string[], first = 0, gap = 0,
     'cache-control': 'no-cache',
     [ridHeader(p)]: newRid(p),
   });
-  if (n === 0) res.flushHeaders(); // a drop before any event still sends the 200 first
-  for (let i = 0; i < n; i++) {
+  if (events.length === 0) res.flushHeaders(); // a drop before any event still sends the 200 first
+  for (let i = 0; i < events.length; i++) {
     if (i > 0 && gap > 0) {
       await sleep(gap, res);
       if (gone(res)) return;
     }
     res.write(events[i]!);
   }
-  if (drop < 0) return void res.end();
-  // Cut only once everything written so far has reached the kernel, so the client sees exactly `drop` events.
+  finishAs(res, ending);
+}
+
+function finishAs(res: Res, ending: Ending) {
+  if (ending === 'finish' || ending === 'end') return void res.end();
+  if (ending === 'stall') return;
+  // Cut only once everything written so far has reached the kernel, so the client sees all of it.
   const sock = res.socket;
-  sock?.write('', () => sock.destroy());
+  sock?.write('', () => (ending === 'reset' ? sock.resetAndDestroy() : sock.destroy()));
 }
 
-/** A JSON reply: honours the first-byte delay; a drop means no response at all. */
-function replyJson(res: Res, p: Provider, s: ReplyScenario, body: string) {
+/** The events a stream scenario sends: a malformed one spliced in, then cut short where it says. */
+function shapeEvents(s: ReplyScenario, events: string[]): [string[], Ending] {
+  let out = events;
+  if (s.malformedAfterEvents !== undefined) {
+    const at = s.malformedAfterEvents;
+    out = [...out.slice(0, at), MALFORMED, ...out.slice(at)];
+  }
+  if (s.cut) {
+    const n = s.cut.events ?? 0;
+    const partial = (out[n] ?? '').slice(0, s.cut.bytes ?? 0);
+    return [[...out.slice(0, n), ...(partial ? [partial] : [])], s.cut.how];
+  }
+  if (s.dropAfterEvents !== undefined) return [out.slice(0, s.dropAfterEvents), 'destroy'];
+  return [out, 'finish'];
+}
+
+// What a proxy in front of a provider sends when it fails: a page of HTML where a JSON event belongs.
+const MALFORMED = 'data: <html><body><h1>502 Bad Gateway</h1></body></html>\n\n';
+
+/** A JSON reply: honours the first-byte delay; a drop means no response at all; a cut breaks the body. */
+async function replyJson(res: Res, p: Provider, s: ReplyScenario, body: string) {
+  if (s.resetBeforeHeaders) return void res.socket?.resetAndDestroy();
   if (s.dropAfterEvents !== undefined) return void res.socket?.destroy();
-  if (s.firstByteDelayMs) void sleep(s.firstByteDelayMs, res).then(() => sendJson(res, 200, p, body));
-  else sendJson(res, 200, p, body);
+  if (s.firstByteDelayMs) await sleep(s.firstByteDelayMs, res);
+  if (!s.cut) return sendJson(res, 200, p, body);
+  if (gone(res)) return;
+  const bytes = Buffer.from(body);
+  // A clean end sends what it has as a whole (chunked) answer; otherwise the length promises all of it.
+  const length = s.cut.how === 'end' ? {} : { 'content-length': bytes.length };
+  res.writeHead(200, { 'content-type': 'application/json', [ridHeader(p)]: newRid(p), ...length });
+  res.write(bytes.subarray(0, s.cut.bytes ?? 0));
+  finishAs(res, s.cut.how);
 }
 
-const replySse = (res: Res, p: Provider, s: ReplyScenario, events: string[]) =>
-  void pump(res, p, events, s.firstByteDelayMs, s.chunkDelayMs, s.dropAfterEvents);
+function replySse(res: Res, p: Provider, s: ReplyScenario, events: string[]) {
+  if (s.resetBeforeHeaders) return void res.socket?.resetAndDestroy();
+  const [shaped, ending] = shapeEvents(s, events);
+  void pump(res, p, shaped, s.firstByteDelayMs, s.chunkDelayMs, ending);
+}
 
 class Impl {
   queue: Scenario[] = [];
@@ -177,13 +217,13 @@ class Impl {
       const events = O.completionStream(plan, O.openaiUsage(undefined, estimate, plan), includeUsage);
       return void pump(res, 'openai', [
         ...events.slice(0, s.afterEvents),
-        O.openaiStreamError(s.type, s.message),
+        O.openaiStreamError(s.type, s.message, s.code ?? null),
       ]);
     }
     const plan = planReply(s, body.model, 'openai');
     const usage = s.omitUsage ? null : O.openaiUsage(s.usage, estimate, plan);
     if (stream) return replySse(res, 'openai', s, O.completionStream(plan, usage, includeUsage));
-    replyJson(res, 'openai', s, O.completionJson(plan, usage));
+    void replyJson(res, 'openai', s, O.completionJson(plan, usage));
   }
 
   anthropic(req: IncomingMessage, res: Res, raw: unknown, bad: boolean, count: boolean) {
@@ -207,9 +247,9 @@ class Impl {
       ]);
     }
     const plan = planReply(s, body.model, 'anthropic');
-    const usage = A.anthropicUsage(s.usage, estimate, plan);
+    const usage = s.omitUsage ? null : A.anthropicUsage(s.usage, estimate, plan);
     if (stream) return replySse(res, 'anthropic', s, A.messageStream(plan, usage));
-    replyJson(res, 'anthropic', s, A.messageJson(plan, usage));
+    void replyJson(res, 'anthropic', s, A.messageJson(plan, usage));
   }
 }
 

@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_disconnected'
+  | 'upstream_malformed'
   | 'upstream_not_configured'
+  | 'client_closed'
   | 'admin_unauthorized'
   | 'budget_exceeded'
   | 'feature_quota_exceeded'
@@ -22,6 +24,7 @@ export type ErrorCode =
   | 'unpriced_model'
   | 'rate_limited'
   | 'budget_busy'
+  | 'ledger_unavailable'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -39,7 +42,10 @@ const STATUS: Record<ErrorCode, number> = {
   upstream_unreachable: 502,
   upstream_timeout: 504,
   upstream_disconnected: 502,
+  upstream_malformed: 502,
   upstream_not_configured: 500,
+  // nginx's code for a client that hung up before its answer: only ever in the ledger, never sent.
+  client_closed: 499,
   admin_unauthorized: 401,
   budget_exceeded: 402,
   feature_quota_exceeded: 402,
@@ -47,6 +53,7 @@ const STATUS: Record<ErrorCode, number> = {
   unpriced_model: 402,
   rate_limited: 429,
   budget_busy: 429,
+  ledger_unavailable: 503,
   internal_error: 500,
 };
 
@@ -54,8 +61,10 @@ const RETRYABLE = new Set<ErrorCode>([
   'upstream_unreachable',
   'upstream_timeout',
   'upstream_disconnected',
+  'upstream_malformed',
   'rate_limited',
   'budget_busy',
+  'ledger_unavailable',
 ]);
 
 /** Extra facts for a gated call (plan, used, cap, reset, upgrade URL), rendered inside the error object. */

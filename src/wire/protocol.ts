@@ -32,6 +32,8 @@ export interface WireProtocol {
     opts: { stream: boolean; upstreamModel: string },
   ): PreparedBody | undefined;
   usageFromResponse(body: unknown): { usage: Usage | undefined; model: string | undefined };
+  /** A JSON answer's generated text, for estimating output when the response carries no usage. */
+  answerText(body: unknown): string[];
   streamTap(injectedUsage: boolean): StreamTap;
   /** The request's text, for estimating input tokens when upstream never reported them. */
   requestText(body: Json): string[];

@@ -25,11 +25,16 @@ export class SseFramer {
     return out;
   }
 
-  /** Whatever trailing bytes never formed a whole event (a truncated stream). */
-  rest(): string {
+  /**
+   * At the end of the stream: the trailing event when only its blank line is missing (its last line ended),
+   * terminated so it can be passed on. An event cut mid-line is dropped, as SSE clients drop an unfinished
+   * event at end of stream: appending anything to it (such as an error event) would corrupt its last line.
+   */
+  end(): SseEvent | undefined {
     const r = this.buf;
     this.buf = '';
-    return r;
+    if (r.trim() === '' || !r.endsWith('\n')) return undefined;
+    return parseEvent(r.endsWith('\r\n') ? `${r}\r\n` : `${r}\n`);
   }
 }
 

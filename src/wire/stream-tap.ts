@@ -10,6 +10,8 @@ export interface TapDecision {
    * until the ledger row is durable, so a client never sees the end of a call that is not yet recorded.
    */
   tail: boolean;
+  /** The event is not what the protocol allows (data that is not JSON): the stream cannot be trusted on. */
+  malformed?: boolean;
 }
 
 export interface TapResult {
@@ -19,6 +21,8 @@ export interface TapResult {
   complete: boolean;
   /** An error event arrived inside the stream (its type or code). */
   errorCode: string | undefined;
+  /** The HTTP status the provider uses for that error outside a stream. */
+  errorStatus: number | undefined;
   /** Text, tool arguments and thinking delivered so far: the basis of an estimate when usage never came. */
   deliveredText: string[];
 }
@@ -35,6 +39,7 @@ export class TapState {
   model: string | undefined;
   complete = false;
   errorCode: string | undefined;
+  errorStatus: number | undefined;
   inTail = false;
   readonly delivered: string[] = [];
 
@@ -44,6 +49,7 @@ export class TapState {
       model: this.model,
       complete: this.complete,
       errorCode: this.errorCode,
+      errorStatus: this.errorStatus,
       deliveredText: this.delivered,
     };
   }

@@ -4,7 +4,7 @@ import { collectText } from '../request-text.js';
 import { requiredOutputCap, requireModelAndMessages } from '../validate.js';
 import { renderAnthropicError } from './errors.js';
 import { anthropicStreamTap } from './stream-tap.js';
-import { usageFromAnthropic } from './usage.js';
+import { answerTextAnthropic, usageFromAnthropic } from './usage.js';
 
 export const anthropicProtocol: WireProtocol = {
   id: 'anthropic',
@@ -35,6 +35,7 @@ export const anthropicProtocol: WireProtocol = {
     const o = obj(body);
     return { usage: usageFromAnthropic(o?.usage), model: str(o?.model) };
   },
+  answerText: answerTextAnthropic,
   streamTap: () => anthropicStreamTap(),
   requestText: (body) => collectText([body.system, body.messages, body.tools]),
 };

@@ -28,3 +28,19 @@ export function usageFromAnthropic(u: unknown, base?: Usage): Usage | undefined 
 
 // message_delta may repeat fields as null; only numbers update the running usage.
 const isNum = (v: unknown): boolean => typeof v === 'number';
+
+/** The answer's generated text (text, thinking, tool inputs) from a Messages response body. */
+export function answerTextAnthropic(body: unknown): string[] {
+  const out: string[] = [];
+  const content = obj(body)?.content;
+  for (const b of Array.isArray(content) ? content : []) {
+    const block = obj(b);
+    if (!block) continue;
+    for (const k of ['text', 'thinking', 'name']) {
+      const v = block[k];
+      if (typeof v === 'string' && v !== '') out.push(v);
+    }
+    if (block.input !== undefined) out.push(JSON.stringify(block.input));
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { collectText } from '../request-text.js';
 import { optionalOutputCap, requireModelAndMessages } from '../validate.js';
 import { renderOpenAIError } from './errors.js';
 import { openAIStreamTap } from './stream-tap.js';
-import { usageFromOpenAI } from './usage.js';
+import { answerTextOpenAI, usageFromOpenAI } from './usage.js';
 
 const INCLUDE_USAGE = Buffer.from('{"stream_options":{"include_usage":true},');
 
@@ -53,6 +53,7 @@ export const openAIProtocol: WireProtocol = {
     const o = obj(body);
     return { usage: usageFromOpenAI(o?.usage), model: str(o?.model) };
   },
+  answerText: answerTextOpenAI,
   streamTap: openAIStreamTap,
   requestText: (body) => collectText([body.messages, body.tools]),
 };

@@ -18,11 +18,14 @@ export function openAIStreamTap(injected: boolean): StreamTap {
         s.inTail = true;
         return pass(ev.raw);
       }
+      // A comment or keep-alive carries no data; any data but [DONE] must be a JSON chunk.
+      if (ev.data === '') return pass(ev.raw);
       const chunk = obj(tryParse(ev.data));
-      if (!chunk) return pass(ev.raw);
+      if (!chunk) return { emit: null, tail: s.inTail, malformed: true };
       if (chunk.error !== undefined) {
         const e = obj(chunk.error);
         s.errorCode = str(e?.code) ?? str(e?.type) ?? 'stream_error';
+        s.errorStatus = errorStatus(str(e?.code), str(e?.type));
         return pass(ev.raw);
       }
       s.model ??= str(chunk.model);
@@ -38,6 +41,27 @@ export function openAIStreamTap(injected: boolean): StreamTap {
     },
     result: () => s.result(),
   };
+}
+
+// The status OpenAI gives these errors outside a stream, so an in-stream error is recorded as one.
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_request_error: 400,
+  context_length_exceeded: 400,
+  invalid_api_key: 401,
+  permission_denied: 403,
+  model_not_found: 404,
+  rate_limit_exceeded: 429,
+  rate_limit_error: 429,
+  insufficient_quota: 429,
+  requests: 429,
+  tokens: 429,
+  server_error: 500,
+  server_overloaded: 503,
+  overloaded_error: 503,
+};
+
+function errorStatus(code: string | undefined, type: string | undefined): number {
+  return (code && STATUS_BY_CODE[code]) || (type && STATUS_BY_CODE[type]) || 500;
 }
 
 function collectDeltas(choices: unknown[], into: string[]): void {
