@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { limitsSchema } from '../config/schema.js';
-import { LedgerWriter } from '../ledger/writer.js';
 import { setCustomerPlan } from '../limits/control-actions.js';
-import { LimitsEngine } from '../limits/engine.js';
-import { usageReport } from '../limits/quota-view.js';
-import { systemClock } from '../util/clock.js';
 import { type StoreFlags, withStore } from './context.js';
 import { table } from './table.js';
 
@@ -65,6 +60,15 @@ export function registerCustomers(program: Command): void {
     .option('--db <file>', 'SQLite ledger file')
     .option('--config <file>', 'config file')
     .action(async (customer: string, o: StoreFlags) => {
+      // The limits engine and config schemas (zod) load only for this command.
+      const [{ limitsSchema }, { LedgerWriter }, { LimitsEngine }, { usageReport }, { systemClock }] =
+        await Promise.all([
+          import('../config/schema.js'),
+          import('../ledger/writer.js'),
+          import('../limits/engine.js'),
+          import('../limits/quota-view.js'),
+          import('../util/clock.js'),
+        ]);
       await withStore(o, async (store) => {
         const writer = new LedgerWriter(store);
         const limits = new LimitsEngine({

@@ -1,15 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Anthropic from '@anthropic-ai/sdk';
 import type { Command } from 'commander';
-import OpenAI from 'openai';
-import { loadConfig } from '../config/load.js';
-import { startGateway } from '../gateway.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentUsage, usageTotal } from '../ledger/present.js';
-import { startStandin } from '../standin/server.js';
-import { demoPlans } from './demo-plans.js';
 import { renderUsage } from './usage.js';
 
 const CUSTOMERS = [
@@ -31,6 +25,22 @@ export function registerDemo(program: Command): void {
     .option('--db <file>', 'ledger file (default: a fresh file in a temp folder)')
     .action(async (o: { db?: string }) => {
       const db = o.db ?? join(mkdtempSync(join(tmpdir(), 'margin-demo-')), 'margin.db');
+      // The SDKs, the gateway and the stand-in load only when the demo runs, not for every CLI command.
+      const [
+        { default: Anthropic },
+        { default: OpenAI },
+        { loadConfig },
+        { startGateway },
+        { startStandin },
+        { demoPlans },
+      ] = await Promise.all([
+        import('@anthropic-ai/sdk'),
+        import('openai'),
+        import('../config/load.js'),
+        import('../gateway.js'),
+        import('../standin/server.js'),
+        import('./demo-plans.js'),
+      ]);
       const standin = await startStandin({ port: 0 });
       const config = loadConfig({
         env: {

@@ -4,7 +4,7 @@ import type { EventRecord } from '../events/outbox-store.js';
 import { presentEvent } from '../events/present-event.js';
 import { listEvents } from '../events/sqlite-outbox-store.js';
 import { parseTimeArg } from '../util/time-arg.js';
-import { configFrom, type StoreFlags } from './context.js';
+import { dbFrom, type StoreFlags } from './context.js';
 import { table } from './table.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -31,12 +31,12 @@ export function registerEvents(program: Command): void {
     .option('--json', 'JSON output')
     .option('--db <file>', 'SQLite ledger file')
     .option('--config <file>', 'config file')
-    .action((o: EventsFlags) => {
+    .action(async (o: EventsFlags) => {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new Error(`--limit: must be an integer from 1 to 1000 (got ${o.limit})`);
       const since = parseSince(o.since, Date.now());
-      const file = configFrom(o).db;
+      const file = await dbFrom(o);
       if (!existsSync(file)) throw new Error(`no ledger at ${file} (set --db or the config's db)`);
       const events = listEvents(file, { customer: o.customer, type: o.type, since, limit });
       if (o.json)

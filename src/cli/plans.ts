@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { applyPlans } from '../limits/control-actions.js';
 import { compilePlan, formatUnits } from '../limits/plan.js';
-import { readPlansFile } from '../limits/plans-file.js';
 import { picoToUsd } from '../util/money.js';
 import { type StoreFlags, withStore } from './context.js';
 import { table } from './table.js';
@@ -15,6 +14,7 @@ export function registerPlans(program: Command): void {
     .option('--db <file>', 'SQLite ledger file')
     .option('--config <file>', 'config file')
     .action(async (file: string, o: StoreFlags) => {
+      const { readPlansFile } = await import('../limits/plans-file.js');
       const specs = readPlansFile(file);
       await withStore(o, async (store) => {
         const all = await applyPlans(store.control, specs, Date.now());

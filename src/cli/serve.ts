@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startGateway } from '../gateway.js';
 import { configFrom } from './context.js';
 
 export function registerServe(program: Command): void {
@@ -11,7 +10,9 @@ export function registerServe(program: Command): void {
     .option('--db <file>', 'SQLite ledger file (default margin.db, or MARGIN_DB)')
     .option('--config <file>', 'YAML/JSON config file')
     .action(async (o: { port?: string; host?: string; db?: string; config?: string }) => {
-      const config = configFrom(o);
+      const config = await configFrom(o);
+      // Loaded here, not at the top: other commands never pay for the gateway's import graph.
+      const { startGateway } = await import('../gateway.js');
       const gw = await startGateway(config);
       process.stdout.write(`margin listening on ${gw.url} (ledger: ${config.db})\n`);
       const stop = () => {

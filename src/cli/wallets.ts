@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { topUpWallet } from '../limits/control-actions.js';
-import { presentEntry } from '../server/admin-limits-routes.js';
 import { picoToUsd } from '../util/money.js';
 import { type StoreFlags, withStore } from './context.js';
 import { table } from './table.js';
@@ -46,6 +45,8 @@ export function registerWallets(program: Command): void {
     .action(async (customer: string, o: StoreFlags & { limit: string; json?: boolean }) => {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit: must be a positive integer');
+      // The admin routes module pulls in the plans parser (YAML, schemas): only this command needs it.
+      const { presentEntry } = await import('../server/admin-limits-routes.js');
       await withStore(o, async (store) => {
         const wallet = (await store.control.getCustomer(customer))?.wallet ?? customer;
         const balance = picoToUsd(await store.control.walletBalance(wallet, []));

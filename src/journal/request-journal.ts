@@ -180,6 +180,7 @@ export class RequestJournal implements CallJournal {
     if (this.failure === undefined)
       this.opts.log('request journal cannot write; refusing new calls', { reason });
     this.failure = reason;
+    this.probedAt = Date.now(); // the next try is a second away: a failing disk is not hammered per call
   }
 
   /** Retries at most once a second: space for the reserve and a fresh segment mean writing works again. */
