@@ -120,6 +120,24 @@ describe('hostile input gets a 4xx in the caller’s protocol, never a 5xx or a 
     assert.equal(e.status, 400);
   });
 
+  test('one long word in a plan customer’s prompt is counted in linear time, not minutes', async () => {
+    // A super-linear tokenizer took about a minute over 20,000 letters without a space.
+    let word = '';
+    for (let i = 0; i < 200_000; i++) word += String.fromCharCode(97 + ((i * 7919) % 26));
+    const quick = new OpenAI({
+      apiKey: planKey,
+      baseURL: `${h.gateway.url}/v1`,
+      maxRetries: 0,
+      timeout: 20_000,
+    });
+    const r = await quick.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `${'a'.repeat(50_000)} ${word}` }],
+    });
+    assert.ok(r.choices.length > 0);
+    assert.equal((await h.lastRow()).status, 200);
+  });
+
   test('model names over 256 characters: 400 naming model; nothing long stored or echoed', async () => {
     const before = await rowCount();
     const huge = 'gpt-'.padEnd(5 * 1024 * 1024, 'x');
