@@ -414,7 +414,7 @@ function getRequest(r: Rng, k: FuzzKeys, e: 'models' | 'usage' | 'unknown'): Pla
       expectMessage: /Unknown route/,
     };
   }
-  const path = e === 'models' ? '/v1/models' : '/v1/margin/usage';
+  const path = e === 'models' ? r.pick(['/v1/models', '/healthz']) : '/v1/margin/usage';
   if (r.chance(0.15))
     return {
       ...base,
@@ -487,6 +487,12 @@ function adminRequest(r: Rng, k: FuzzKeys): Planned {
     ['POST', `/wallets/${c}/top-ups`, { amount_usd: `${r.int(100)}.5`, note: words(r, 4) }, 201],
     ['GET', `/wallets/${c}`, undefined, 200],
     ['GET', '/plans', undefined, 200],
+    [
+      'PUT',
+      '/plans',
+      { plans: { [`fz-p${r.int(5)}`]: { priceUsd: r.int(50), budget: { unit: 'usd', amount: '5' } } } },
+      200,
+    ],
     ['GET', '/customers', undefined, 200],
     ['GET', `/events?limit=${1 + r.int(100)}`, undefined, 200],
   ];
