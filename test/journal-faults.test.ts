@@ -15,7 +15,6 @@ import { ROOT, runCli, startServe } from './helpers/cli.js';
 import { eventually } from './helpers/harness.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'margin-faults-'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function gatewayOn(db: string, standin: Standin, ledger: Record<string, number> = {}) {
   const config = loadConfig({

@@ -33,6 +33,7 @@ export function registerDemo(program: Command): void {
         { startGateway },
         { startStandin },
         { demoPlans },
+        { demoDurability },
       ] = await Promise.all([
         import('@anthropic-ai/sdk'),
         import('openai'),
@@ -40,6 +41,7 @@ export function registerDemo(program: Command): void {
         import('../gateway.js'),
         import('../standin/server.js'),
         import('./demo-plans.js'),
+        import('./demo-durability.js'),
       ]);
       const standin = await startStandin({ port: 0 });
       const config = loadConfig({
@@ -92,6 +94,7 @@ export function registerDemo(program: Command): void {
             }
           }
         }
+        await gw.writer.drain(); // the ledger is fed from the request journal in the background
         const groups = await gw.store.usage({ by: 'customer' });
         say('\nCost per customer (exact, from the ledger):');
         say(renderUsage('customer', groups.map(presentUsage), usageTotal(groups)));
@@ -99,6 +102,7 @@ export function registerDemo(program: Command): void {
         say('\nCost per feature:');
         say(renderUsage('feature', byFeature.map(presentUsage), usageTotal(byFeature)));
         await demoPlans(gw, db, say);
+        await demoDurability(gw, db, say);
         say(`\nInspect it yourself: margin usage --db ${db} --by model; margin events --db ${db}`);
       } finally {
         await gw.close();
