@@ -44,7 +44,7 @@ describe('hostile input gets a 4xx in the caller’s protocol, never a 5xx or a 
   });
   after(async () => h.close());
 
-  /** Ledger rows so far, and a check that a block of calls added exactly `n` more. */
+  /** How many ledger rows exist (the writer drained first). */
   const rowCount = async () => (await h.rows()).length;
 
   test('deep JSON: 400 naming the depth limit for plan and wallet customers, one row per call', async () => {
