@@ -51,7 +51,6 @@ function expectedServed(cap: bigint, actual: bigint, worst: bigint): number {
   return Number((cap - worst) / actual) + 1;
 }
 
-
 describe('concurrency storms against a USD budget', () => {
   let h: Harness;
   before(async () => {
