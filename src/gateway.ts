@@ -35,7 +35,7 @@ export interface StartOptions {
   log?: GatewayDeps['log'];
 }
 
-const JOURNALED_BATCH_DELAY_MS = 5;
+const JOURNALED_BATCH_DELAY_MS = 25;
 
 /** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
