@@ -35,6 +35,8 @@ export interface StartOptions {
   log?: GatewayDeps['log'];
 }
 
+const JOURNALED_BATCH_DELAY_MS = 25;
+
 /** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
   await loadTokenizer();
@@ -48,7 +50,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   const journalDir =
     config.ledger.journalDir ?? (config.db === ':memory:' ? undefined : `${config.db}.journal`);
   const writer = new LedgerWriter(store, {
-    maxBatchDelayMs: config.ledger.maxBatchDelayMs,
+    maxBatchDelayMs: config.ledger.maxBatchDelayMs ?? (journalDir ? JOURNALED_BATCH_DELAY_MS : 0),
     onError: throttledLog(log, 'ledger write failed; rows wait in the request journal and are retried'),
     onRejectedRow: (op, e) => {
       log('ledger refused one row repeatedly while accepting others; set aside', {

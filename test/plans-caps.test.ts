@@ -409,7 +409,7 @@ describe('USD budgets: exact worst case, smaller max_tokens, feature sub-quotas,
     await h.openai.chat.completions.create(ask()); // the injected clock refilled one request
     clock.advance(60_000);
     const huge = await h.openai.chat.completions
-      .create(ask('gpt-4o', { max_tokens: 200_000 }))
+      .create(ask('gpt-4o', { max_tokens: 120_000 }))
       .catch((e: unknown) => e);
     assert.ok(huge instanceof OpenAI.APIError);
     assert.equal(huge.status, 429, 'a call bigger than the key’s TPM is refused');

@@ -105,8 +105,12 @@ export const configSchema = z
       .default({ overrides: [] }),
     ledger: z
       .object({
-        /** Longest a finished request waits for its ledger row's group commit (ms). */
-        maxBatchDelayMs: z.number().int().min(0).max(1000).default(0),
+        /**
+         * How long rows gather before a group commit (ms). With the request journal nobody waits for the
+         * commit, so the default gathers a few ms of rows per transaction (fewer commits and thread
+         * wake-ups competing with calls); without it (an in-memory ledger) each call waits, so 0.
+         */
+        maxBatchDelayMs: z.number().int().min(0).max(1000).optional(),
         /** The request journal's directory (default: the ledger file's path + `.journal`). */
         journalDir: z.string().min(1).optional(),
         /** A journal segment is closed past this size and deleted once all of it is in the ledger. */

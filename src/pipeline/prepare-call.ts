@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Reservation } from '../limits/customer-state.js';
 import { newRequestId } from '../util/ids.js';
+import { GatewayError } from '../wire/errors.js';
 import { parseJsonObject } from '../wire/json.js';
 import type { WireProtocol } from '../wire/protocol.js';
 import type { CallContext, GatewayDeps, Identity } from './context.js';
@@ -40,10 +41,19 @@ export async function prepareCall(
   const identity = await identify(deps.keys, req.headers);
   draft.identity = identity;
   const body = parseJsonObject(rawBody);
-  const { model, stream, maxOutputTokens } = read(body);
+  const { model, stream, maxOutputTokens, maxOutputField } = read(body);
   draft.modelRequested = model;
   const target = route(deps.registry, draft.protocol, model);
   draft.provider = target.provider.id;
+  const window = deps.catalog.contextWindow(target.provider.id, target.model);
+  if (maxOutputTokens !== undefined && window !== undefined && maxOutputTokens > window) {
+    const field = maxOutputField ?? 'max_tokens';
+    throw new GatewayError(
+      'invalid_request',
+      `${field}: must be at most ${window} for ${target.model} (its context window); got ${maxOutputTokens}`,
+      field,
+    );
+  }
   return {
     id: draft.id,
     startedAt: draft.startedAt,

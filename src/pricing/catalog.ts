@@ -29,12 +29,7 @@ export class PriceCatalog {
 
   /** Integer rates for `model` served by `provider` at time `atMs`, or undefined when unpriced. */
   quote(provider: string, model: string, atMs: number): PriceQuote | undefined {
-    const key = `${provider}\u0000${model}`;
-    let e = this.entries.get(key);
-    if (!e) {
-      e = this.lookup(provider, model);
-      this.entries.set(key, e);
-    }
+    const e = this.entry(provider, model);
     const ov = e.override;
     if (ov?.prices) {
       const rates = compileRates(ov.prices as ModelPrice);
@@ -50,6 +45,21 @@ export class PriceCatalog {
       e.compiled.set(price, rates);
     }
     return rates ? { catalogModel: e.info.id, rates } : undefined;
+  }
+
+  /** The model's context window when the catalog knows it: no answer can be longer. */
+  contextWindow(provider: string, model: string): number | undefined {
+    return this.entry(provider, model).info?.context_window;
+  }
+
+  private entry(provider: string, model: string): Entry {
+    const key = `${provider}\u0000${model}`;
+    let e = this.entries.get(key);
+    if (!e) {
+      e = this.lookup(provider, model);
+      this.entries.set(key, e);
+    }
+    return e;
   }
 
   private lookup(provider: string, model: string): Entry {

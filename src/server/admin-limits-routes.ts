@@ -10,7 +10,7 @@ import { reservedReport, usageReport } from '../limits/quota-view.js';
 import type { Clock } from '../util/clock.js';
 import { picoToUsd } from '../util/money.js';
 import { parseTimeArg } from '../util/time-arg.js';
-import { obj, tryParse } from '../wire/json.js';
+import { adminBody, optionalString, pathParam } from './admin-body.js';
 import { sendJson } from './respond.js';
 
 export interface AdminLimitsDeps {
@@ -33,11 +33,7 @@ export async function handleAdminLimits(
   res: ServerResponse,
 ): Promise<boolean> {
   const now = deps.clock.now();
-  const body = () => {
-    const b = obj(tryParse(rawBody.toString('utf8')));
-    if (!b) throw new Error('body: must be a JSON object');
-    return b;
-  };
+  const body = () => adminBody(rawBody);
   if (path === '/plans' && method === 'GET') {
     sendJson(res, 200, { data: await deps.control.listPlans() });
     return true;
@@ -54,7 +50,7 @@ export async function handleAdminLimits(
   }
   const customer = /^\/customers\/([^/]+)$/.exec(path);
   if (customer) {
-    const id = decodeURIComponent(customer[1] ?? '');
+    const id = pathParam(customer[1], 'customer');
     if (method === 'GET') {
       const c = await deps.control.getCustomer(id);
       if (!c) throw new NotFound(`customer: no customer ${JSON.stringify(id)}`);
@@ -64,9 +60,13 @@ export async function handleAdminLimits(
     }
     if (method === 'PUT' || method === 'POST') {
       const b = body();
-      const plan = b.plan === null ? null : typeof b.plan === 'string' ? b.plan : undefined;
+      if (b.plan !== undefined && b.plan !== null && typeof b.plan !== 'string')
+        throw new Error('plan: must be a plan name or null');
+      const plan = b.plan as string | null | undefined;
+      if (b.cycle_day !== undefined && typeof b.cycle_day !== 'number' && typeof b.cycle_day !== 'string')
+        throw new Error('cycle_day: must be an integer from 1 to 31');
       const cycleDay = b.cycle_day === undefined ? undefined : Number(b.cycle_day);
-      const wallet = typeof b.wallet === 'string' ? b.wallet : undefined;
+      const wallet = optionalString(b, 'wallet');
       const c = await setCustomerPlan(deps.control, { id, plan, cycleDay, wallet }, now);
       await deps.limits.refresh(true);
       sendJson(res, 200, c);
@@ -78,9 +78,12 @@ export async function handleAdminLimits(
     const b = body();
     const amount = typeof b.amount_usd === 'number' ? String(b.amount_usd) : b.amount_usd;
     if (typeof amount !== 'string') throw new Error('amount_usd: required, a decimal number of USD');
-    const reason = typeof b.reason === 'string' ? b.reason : undefined;
-    const note = typeof b.note === 'string' ? b.note : undefined;
-    const id = decodeURIComponent(topUp[1] ?? '');
+    // Keeps one top-up (and a wallet's sum of them) far inside SQLite's 64-bit integers of pico-USD.
+    if (!/^\s*\d{0,6}(\.\d*)?\s*$/.test(amount))
+      throw new Error('amount_usd: must be a decimal number of USD below 1000000 per top-up');
+    const reason = optionalString(b, 'reason');
+    const note = optionalString(b, 'note');
+    const id = pathParam(topUp[1], 'customer');
     const { entry, balancePico } = await topUpWallet(deps.control, id, amount, { reason, note }, now);
     await deps.limits.refresh(true);
     sendJson(res, 201, { entry: presentEntry(entry), balance_usd: picoToUsd(balancePico) });
@@ -101,7 +104,7 @@ export async function handleAdminLimits(
   }
   const wallet = /^\/wallets\/([^/]+)$/.exec(path);
   if (wallet && method === 'GET') {
-    const id = decodeURIComponent(wallet[1] ?? '');
+    const id = pathParam(wallet[1], 'wallet');
     const c = await deps.control.getCustomer(id);
     const walletId = c?.wallet ?? id;
     sendJson(res, 200, {

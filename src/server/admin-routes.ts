@@ -9,7 +9,7 @@ import type { LimitsEngine } from '../limits/engine.js';
 import { presentedKey } from '../pipeline/identify.js';
 import type { Clock } from '../util/clock.js';
 import { parseTimeArg } from '../util/time-arg.js';
-import { obj, tryParse } from '../wire/json.js';
+import { adminBody, optionalString, pathParam } from './admin-body.js';
 import { handleAdminLimits, NotFound } from './admin-limits-routes.js';
 import { sendJson } from './respond.js';
 
@@ -77,18 +77,17 @@ export async function handleAdmin(
       return sendJson(res, 200, { data: keys.map(presentKey) });
     }
     if (path === '/keys' && req.method === 'POST') {
-      const body = obj(tryParse(rawBody.toString('utf8')));
-      if (!body) return fail(res, 400, 'body: must be a JSON object');
+      const body = adminBody(rawBody);
       const kind = body.kind ?? 'customer';
       if (kind !== 'customer' && kind !== 'app') return fail(res, 400, 'kind: must be "customer" or "app"');
-      const customer = typeof body.customer === 'string' ? body.customer : undefined;
-      const name = typeof body.name === 'string' ? body.name : undefined;
+      const customer = optionalString(body, 'customer');
+      const name = optionalString(body, 'name');
       const created = await createVirtualKey(deps.store, { kind, customer, name, now: deps.clock.now() });
       return sendJson(res, 201, { key: created.key, ...presentKey(created.record) });
     }
     const revoke = /^\/keys\/([^/]+)$/.exec(path);
     if (revoke && req.method === 'DELETE') {
-      const k = await deps.store.revokeKey(decodeURIComponent(revoke[1] ?? ''), deps.clock.now());
+      const k = await deps.store.revokeKey(pathParam(revoke[1], 'key'), deps.clock.now());
       return k ? sendJson(res, 200, presentKey(k)) : fail(res, 404, 'key: no key with that id or prefix');
     }
     const limitsDeps = {

@@ -10,6 +10,7 @@ import { GatewayError } from '../wire/errors.js';
 import { openAIProtocol } from '../wire/openai/protocol.js';
 import type { WireProtocol } from '../wire/protocol.js';
 import { handleAdmin } from './admin-routes.js';
+import { answerClientError } from './client-error.js';
 import { listModels } from './models-route.js';
 import { passthrough } from './passthrough.js';
 import { readBody } from './read-body.js';
@@ -53,28 +54,52 @@ export function createApp(opts: AppOptions): Server {
       }
       if (req.method === 'GET' && path === '/healthz') return health(deps, res);
       if (path.startsWith('/admin/v1/')) {
-        const url = new URL(req.url ?? '/', 'http://margin.local');
+        const url = URL.parse(req.url ?? '/', 'http://margin.local');
+        if (!url) throw new GatewayError('invalid_request', 'URL: not a valid request target');
         const body =
           req.method === 'POST' || req.method === 'PUT' ? await readBody(req, 1024 * 1024) : Buffer.alloc(0);
         return await handleAdmin(admin, req, res, url, body);
       }
-      throw new GatewayError('not_found', `Unknown route ${req.method} ${path}`);
+      const allowed = METHODS.get(path);
+      if (allowed) {
+        res.setHeader('allow', allowed);
+        throw new GatewayError(
+          'method_not_allowed',
+          `Method ${req.method} not allowed on ${path}: use ${allowed}`,
+        );
+      }
+      throw new GatewayError('not_found', `Unknown route ${req.method} ${clip(path)}`);
     } catch (e) {
       const err =
         e instanceof GatewayError ? e : new GatewayError('internal_error', 'Internal gateway error');
-      if (err.code === 'body_too_large') res.setHeader('connection', 'close');
+      if (!(e instanceof GatewayError)) deps.log('internal error', { path: clip(path), error: String(e) });
       sendError(res, protocol, err);
     }
   };
 
-  return createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     dispatch(req, res).catch((e: unknown) => {
       deps.log('unhandled request error', { error: String(e) });
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
+  server.on('clientError', answerClientError);
+  return server;
 }
+
+/** The one method each fixed route takes, for a 405 that says which. */
+const METHODS = new Map([
+  ['/v1/chat/completions', 'POST'],
+  ['/v1/messages', 'POST'],
+  ['/v1/messages/count_tokens', 'POST'],
+  ['/v1/models', 'GET'],
+  ['/v1/margin/usage', 'GET'],
+  ['/healthz', 'GET'],
+]);
+
+/** Client-chosen text echoed in an error stays short. */
+const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
 /** 200 while calls can be recorded durably (the ledger may lag behind the journal); 503 with the reason otherwise. */
 function health(deps: GatewayDeps, res: ServerResponse): void {
@@ -85,6 +110,7 @@ function health(deps: GatewayDeps, res: ServerResponse): void {
 
 /** Errors outside the two generation routes still come back in the shape the caller's SDK expects. */
 function protocolFor(path: string, req: IncomingMessage): WireProtocol {
+  if (path === '/v1/chat/completions') return openAIProtocol;
   return path.startsWith('/v1/messages') || req.headers['anthropic-version']
     ? anthropicProtocol
     : openAIProtocol;

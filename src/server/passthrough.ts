@@ -7,13 +7,11 @@ import { newDraft, prepareCall } from '../pipeline/prepare-call.js';
 import { GatewayError } from '../wire/errors.js';
 import type { Json } from '../wire/json.js';
 import type { WireProtocol } from '../wire/protocol.js';
+import { requireModel } from '../wire/validate.js';
 
 /** Helper endpoints such as count_tokens need a model, not a whole generation request. */
 function readModel(body: Json): { model: string; stream: boolean } {
-  const model = body.model;
-  if (typeof model !== 'string' || !model)
-    throw new GatewayError('invalid_request', 'model: required, must be a non-empty string', 'model');
-  return { model, stream: false };
+  return { model: requireModel(body), stream: false };
 }
 
 /** Unbilled helper endpoints (e.g. count_tokens): authenticated and routed, not metered. */

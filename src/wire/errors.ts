@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'invalid_json'
   | 'invalid_request'
   | 'body_too_large'
+  | 'headers_too_large'
   | 'unknown_model'
   | 'unsupported_protocol'
   | 'customer_required'
@@ -32,6 +33,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   invalid_request: 400,
   body_too_large: 413,
+  headers_too_large: 431,
   unknown_model: 404,
   unsupported_protocol: 400,
   customer_required: 400,

@@ -44,6 +44,8 @@ export interface RequestInfo {
   stream: boolean;
   /** The request's output cap (max_tokens / max_completion_tokens), when it sets one. */
   maxOutputTokens?: number;
+  /** The field that set it, for errors that name it. */
+  maxOutputField?: string;
 }
 
 export interface InputBound {

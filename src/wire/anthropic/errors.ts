@@ -10,6 +10,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
   405: 'invalid_request_error',
   413: 'request_too_large',
   429: 'rate_limit_error',
+  431: 'request_too_large',
   529: 'overloaded_error',
 };
 

@@ -1,8 +1,7 @@
-import { GatewayError } from '../errors.js';
 import { obj, str } from '../json.js';
 import type { WireProtocol } from '../protocol.js';
 import { collectText } from '../request-text.js';
-import { requireModelAndMessages } from '../validate.js';
+import { requiredOutputCap, requireModelAndMessages } from '../validate.js';
 import { renderAnthropicError } from './errors.js';
 import { anthropicStreamTap } from './stream-tap.js';
 import { answerTextAnthropic, usageFromAnthropic } from './usage.js';
@@ -14,14 +13,7 @@ export const anthropicProtocol: WireProtocol = {
   renderStreamError: (e) => `event: error\ndata: ${renderAnthropicError(e).body}\n\n`,
   readRequest(body) {
     const r = requireModelAndMessages(body);
-    const max = body.max_tokens;
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1)
-      throw new GatewayError(
-        'invalid_request',
-        'max_tokens: required, must be a positive integer',
-        'max_tokens',
-      );
-    return { ...r, maxOutputTokens: max };
+    return { ...r, maxOutputTokens: requiredOutputCap(body, 'max_tokens'), maxOutputField: 'max_tokens' };
   },
   // Claude's current tokenizer is not public: o200k plus 20% and generous per-message framing is an upper
   // bound for text (reported usage settles the difference). A cache_control marker may bill the prompt

@@ -9,6 +9,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
   405: 'invalid_request_error',
   413: 'invalid_request_error',
   429: 'rate_limit_error',
+  431: 'invalid_request_error',
 };
 
 export const renderOpenAIError: ErrorRenderer = (e) => ({

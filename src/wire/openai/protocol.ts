@@ -1,7 +1,7 @@
 import { type Json, obj, str } from '../json.js';
 import type { WireProtocol } from '../protocol.js';
 import { collectText } from '../request-text.js';
-import { optionalPositiveInt, requireModelAndMessages } from '../validate.js';
+import { optionalOutputCap, requireModelAndMessages } from '../validate.js';
 import { renderOpenAIError } from './errors.js';
 import { openAIStreamTap } from './stream-tap.js';
 import { answerTextOpenAI, usageFromOpenAI } from './usage.js';
@@ -16,9 +16,11 @@ export const openAIProtocol: WireProtocol = {
   renderStreamError: (e) => `data: ${renderOpenAIError(e).body}\n\n`,
   readRequest(body) {
     const r = requireModelAndMessages(body);
-    const maxOutputTokens =
-      optionalPositiveInt(body, 'max_completion_tokens') ?? optionalPositiveInt(body, 'max_tokens');
-    return { ...r, maxOutputTokens };
+    const completion = optionalOutputCap(body, 'max_completion_tokens');
+    const legacy = optionalOutputCap(body, 'max_tokens');
+    if (completion !== undefined)
+      return { ...r, maxOutputTokens: completion, maxOutputField: 'max_completion_tokens' };
+    return { ...r, maxOutputTokens: legacy, maxOutputField: 'max_tokens' };
   },
   // OpenAI's documented framing: 3 tokens per message plus 3 to prime the reply; names and tool schemas
   // are counted as text. Prompt caching is automatic and never billed above fresh input.
