@@ -63,6 +63,21 @@ export class LedgerWriter {
     return this.failures > 0 && this.lastError ? { backlog, lastError: this.lastError } : { backlog };
   }
 
+  /**
+   * Commits what is queued now without waiting out the batch delay, and resolves once it is in the ledger
+   * (or after `timeoutMs` if the ledger is down): readers that must see their own calls, like the admin API.
+   */
+  async caughtUp(timeoutMs = 500): Promise<void> {
+    const mine = new Set([...this.writing, ...this.queue]);
+    const until = Date.now() + timeoutMs;
+    const waiting = () => this.writing.some((p) => mine.has(p)) || this.queue.some((p) => mine.has(p));
+    while (mine.size > 0 && waiting() && Date.now() < until) {
+      if (!this.flushing && this.failures === 0) void this.flush();
+      const pause = new Promise<void>((r) => setTimeout(r, this.flushing ? 1 : 5));
+      await (this.flushing ? Promise.race([this.flushing, pause]) : pause);
+    }
+  }
+
   /** Waits until every row recorded so far is committed; rejects if the store stays down past the deadline. */
   async drain(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;

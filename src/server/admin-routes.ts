@@ -21,6 +21,8 @@ export interface AdminDeps {
   adminKey: string | undefined;
   limits: LimitsEngine;
   outbox: OutboxStore;
+  /** Resolves once the calls answered so far are in the ledger (it is fed in the background). */
+  ledgerCaughtUp: () => Promise<void>;
 }
 
 /** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
@@ -39,6 +41,8 @@ export async function handleAdmin(
     );
   const q = url.searchParams;
   const path = url.pathname.slice('/admin/v1'.length);
+  // Reads see every call already answered: the background ledger commit is brought forward for them.
+  if (req.method === 'GET') await deps.ledgerCaughtUp();
   try {
     if (req.method === 'GET' && path === '/requests') {
       const limit = q.has('limit') ? Number(q.get('limit')) : 100;

@@ -33,6 +33,7 @@ export function createApp(opts: AppOptions): Server {
     adminKey: opts.adminKey,
     limits: deps.limits,
     outbox: opts.outbox,
+    ledgerCaughtUp: () => deps.writer.caughtUp(),
   };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
