@@ -246,3 +246,42 @@ describe('request journal', () => {
     await store.close();
   });
 });
+
+describe('reservations journaled by an older release (in the ledger)', () => {
+  test('are recorded as orphans once and released at start', async () => {
+    const { recoverReservations } = await import('../src/limits/recovery.js');
+    const store = new SqliteStore(join(tmp(), 'l.db'));
+    const spec = {
+      ts: T0,
+      keyId: 'key_1',
+      feature: 'chat',
+      provider: 'openai',
+      protocol: 'openai',
+      modelRequested: 'gpt-4o-mini',
+      model: 'gpt-4o-mini',
+      inputTokens: 50,
+      inputCostPico: '7500',
+      wallet: null,
+    };
+    await store.write([
+      {
+        reserve: {
+          id: 'old',
+          customer: 'acme',
+          createdAt: T0,
+          expiresAt: T0 + 1,
+          spec: JSON.stringify(spec),
+        },
+      },
+    ]);
+    const writer = new LedgerWriter(store);
+    assert.equal(await recoverReservations(store.control, writer), 1);
+    await writer.drain();
+    assert.deepEqual(await store.control.listReservations(), []);
+    const [r] = await store.requests({});
+    assert.equal(r?.errorCode, 'gateway_restarted');
+    assert.equal(r?.costPico, 7500);
+    assert.equal(await recoverReservations(store.control, writer), 0);
+    await store.close();
+  });
+});

@@ -1,8 +1,9 @@
-import type { LedgerRow, WalletEntry } from '../ledger/types.js';
+import { type OrphanCall, orphanOp, RecoveryBalances } from '../journal/orphan.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { ControlStore } from './control-store.js';
 
-interface Journal {
+/** What an older release journaled per reservation in the ledger's `reservations` table. */
+interface LegacySpec {
   ts: number;
   keyId: string;
   feature: string;
@@ -16,63 +17,29 @@ interface Journal {
 }
 
 /**
- * Start-up: reservations left in the journal belonged to calls in flight when the previous process died.
- * One whose ledger row made it is just released. Otherwise the call may have reached the provider: it is
- * recorded as an estimated row charging its input (known exactly from admission), debited from the wallet
- * without overdrawing it, and released — all in one transaction per reservation.
+ * Start-up, for a ledger last served by a release that journaled reservations in SQLite (the request
+ * journal does it now): each left there belonged to a call in flight when that process died. One whose
+ * ledger row made it is just released; otherwise it becomes an orphan row charging its input, like the
+ * request journal's orphans, and is released in the same transaction.
  */
 export async function recoverReservations(control: ControlStore, writer: LedgerWriter): Promise<number> {
   const orphans = await control.listReservations();
+  const balances = new RecoveryBalances(control, () => writer.inFlight());
   for (const r of orphans) {
     if (await control.hasRequest(r.id)) {
       await writer.submit({ release: r.id });
       continue;
     }
-    const j = JSON.parse(r.spec) as Journal;
-    const cost = j.inputCostPico === null ? null : BigInt(j.inputCostPico);
-    const row: LedgerRow = {
+    const j = JSON.parse(r.spec) as LegacySpec;
+    const call: OrphanCall = {
+      ...j,
       id: r.id,
-      ts: j.ts,
       customer: r.customer,
-      keyId: j.keyId,
-      feature: j.feature,
-      provider: j.provider,
-      protocol: j.protocol,
-      modelRequested: j.modelRequested,
-      modelServed: null,
-      modelRouted: j.model === j.modelRequested ? null : j.model,
-      inputTokens: j.inputTokens,
-      outputTokens: 0,
-      reasoningTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      cacheReadTokens: 0,
-      costPico: cost === null ? null : Number(cost),
-      unpriced: cost === null,
-      estimated: true,
-      cacheHit: false,
-      status: 499,
-      errorCode: 'gateway_restarted',
-      latencyMs: 0,
-      ttftMs: null,
-      streamed: false,
+      inputCostPico: j.inputCostPico === null ? null : BigInt(j.inputCostPico),
     };
-    let wallet: WalletEntry | undefined;
-    if (j.wallet && cost !== null && cost > 0n) {
-      const balance = await control.walletBalance(j.wallet, []);
-      const debit = cost > balance ? (balance > 0n ? balance : 0n) : cost;
-      if (debit > 0n)
-        wallet = {
-          id: `wal_${r.id}`,
-          wallet: j.wallet,
-          ts: r.createdAt,
-          amountPico: -debit,
-          reason: 'usage (estimated: gateway restarted mid-call)',
-          requestId: r.id,
-          note: null,
-        };
-    }
-    await writer.submit({ request: row, wallet, release: r.id });
+    const op = orphanOp(call, j.wallet ? await balances.get(j.wallet) : undefined);
+    balances.debit(op);
+    await writer.submit({ ...op, release: r.id });
   }
   return orphans.length;
 }
