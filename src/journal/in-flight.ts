@@ -1,4 +1,4 @@
-import { decodeLine } from './codec.js';
+import { readJournal } from './read.js';
 import { SegmentFiles } from './segment-files.js';
 
 /**
@@ -7,24 +7,13 @@ import { SegmentFiles } from './segment-files.js';
  * only; a torn last line is skipped like replay skips it.
  */
 export function journaledInFlight(dir: string, customer: string): number {
-  let segments: { text: string }[];
   try {
-    segments = new SegmentFiles(dir, 0).readAll();
+    const { begins, settles } = readJournal(new SegmentFiles(dir, 0));
+    let n = 0;
+    for (const b of begins.values()) if (b.customer === customer && !settles.has(b.id)) n++;
+    return n;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0; // no gateway has run with a journal here
     throw e;
   }
-  const begun = new Set<string>();
-  const settled = new Set<string>();
-  for (const { text } of segments)
-    for (const line of text.split('\n')) {
-      const e = line ? decodeLine(line) : undefined;
-      if (!e) continue;
-      if ('begin' in e) {
-        if (e.begin.customer === customer) begun.add(e.begin.id);
-      } else if (e.settle.request) settled.add(e.settle.request.id);
-    }
-  let n = 0;
-  for (const id of begun) if (!settled.has(id)) n++;
-  return n;
 }

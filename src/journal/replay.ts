@@ -1,11 +1,11 @@
-import type { WriteOp } from '../ledger/types.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { ControlStore } from '../limits/control-store.js';
 import type { PriceCatalog } from '../pricing/catalog.js';
 import { costPico } from '../pricing/cost.js';
 import { emptyUsage } from '../pricing/usage.js';
-import { type BeginRecord, decodeLine } from './codec.js';
+import type { BeginRecord } from './codec.js';
 import { type OrphanCall, orphanOp, RecoveryBalances } from './orphan.js';
+import { readJournal } from './read.js';
 import { type JournalOptions, RequestJournal } from './request-journal.js';
 import { SegmentFiles } from './segment-files.js';
 
@@ -37,18 +37,7 @@ export async function openJournal(
 ): Promise<{ journal: RequestJournal; replayed: Replayed }> {
   const files = new SegmentFiles(dir, opts.reserveBytes);
   files.lock();
-  const old = files.readAll();
-  const begins = new Map<string, BeginRecord>();
-  const settles = new Map<string, WriteOp>();
-  for (const { text } of old)
-    for (const line of text.split('\n')) {
-      if (line.length === 0) continue;
-      const e = decodeLine(line);
-      if (!e) continue;
-      if ('begin' in e) begins.set(e.begin.id, e.begin);
-      else if (e.settle.request) settles.set(e.settle.request.id, e.settle);
-    }
-
+  const { segments, begins, settles } = readJournal(files);
   const committed: Promise<void>[] = [];
   for (const op of settles.values()) committed.push(deps.writer.submit(op));
   const balances = new RecoveryBalances(deps.control, () => deps.writer.inFlight());
@@ -61,7 +50,6 @@ export async function openJournal(
     committed.push(deps.writer.submit(op));
     orphans++;
   }
-  const segments = old.map((o) => o.seg);
   // The old segments go once all of it is in the ledger; until then a crash replays them again.
   void Promise.all(committed).then(() => {
     for (const s of segments) files.remove(s);
