@@ -1,19 +1,17 @@
-import type { WriteOp } from '../ledger/types.js';
+import type { LedgerRow, WriteOp } from '../ledger/types.js';
+
+/** The fields that name a call in every record of it (ledger row, journal begin, orphan). */
+export type CallHeader = Pick<
+  LedgerRow,
+  'id' | 'ts' | 'customer' | 'keyId' | 'feature' | 'provider' | 'protocol' | 'modelRequested'
+>;
 
 /**
  * What the journal knows of a call before it goes upstream: enough to charge its input if the process dies
  * before the call settles. `inputTokens` is admission's exact upper bound when the call was admitted
  * against money; otherwise the journal estimates from the body size (`bodyBytes`) at recovery.
  */
-export interface BeginRecord {
-  id: string;
-  ts: number;
-  customer: string;
-  keyId: string;
-  feature: string;
-  provider: string;
-  protocol: string;
-  modelRequested: string;
+export interface BeginRecord extends CallHeader {
   /** The model sent upstream (differs from modelRequested on a cheaper lane). */
   model: string;
   inputTokens: number | null;

@@ -1,16 +1,9 @@
 import type { LedgerRow, WalletEntry, WriteOp } from '../ledger/types.js';
 import type { ControlStore } from '../limits/control-store.js';
+import type { CallHeader } from './codec.js';
 
 /** What is known of a call that was in flight when the process died. */
-export interface OrphanCall {
-  id: string;
-  ts: number;
-  customer: string;
-  keyId: string;
-  feature: string;
-  provider: string;
-  protocol: string;
-  modelRequested: string;
+export interface OrphanCall extends CallHeader {
   model: string;
   inputTokens: number;
   /** Its input's cost, or null when the model is unpriced. */

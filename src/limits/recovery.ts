@@ -3,18 +3,7 @@ import type { LedgerWriter } from '../ledger/writer.js';
 import type { ControlStore } from './control-store.js';
 
 /** What an older release journaled per reservation in the ledger's `reservations` table. */
-interface LegacySpec {
-  ts: number;
-  keyId: string;
-  feature: string;
-  provider: string;
-  protocol: string;
-  modelRequested: string;
-  model: string;
-  inputTokens: number;
-  inputCostPico: string | null;
-  wallet: string | null;
-}
+type LegacySpec = Omit<OrphanCall, 'id' | 'customer' | 'inputCostPico'> & { inputCostPico: string | null };
 
 /**
  * Start-up, for a ledger last served by a release that journaled reservations in SQLite (the request
