@@ -47,6 +47,19 @@ describe('hostile input gets a 4xx in the caller’s protocol, never a 5xx or a 
   /** How many ledger rows exist (the writer drained first). */
   const rowCount = async () => (await h.rows()).length;
 
+  test('an upstream error code of 10,000 characters is passed on whole but stored bounded', async () => {
+    const code = 'x'.repeat(10_000);
+    h.standin.enqueue({ kind: 'error', status: 400, type: 'invalid_request_error', code });
+    const e = await h.openai.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: user })
+      .catch((x: unknown) => x);
+    assert.ok(e instanceof OpenAI.APIError, String(e));
+    assert.equal(e.code, code, 'the client sees the upstream body unchanged');
+    const row = await h.lastRow();
+    assert.equal(row.status, 400);
+    assert.equal(row.errorCode, code.slice(0, 128));
+  });
+
   test('deep JSON: 400 naming the depth limit for plan and wallet customers, one row per call', async () => {
     const before = await rowCount();
     // Through the SDKs at 1,000 levels (deeper would overflow the SDK's own JSON.stringify).

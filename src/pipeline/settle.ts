@@ -4,6 +4,8 @@ import type { CallContext, GatewayDeps, Identity } from './context.js';
 import type { Metered } from './meter.js';
 import type { CallDraft } from './prepare-call.js';
 
+const MAX_ERROR_CODE = 128;
+
 export interface Outcome {
   status: number;
   errorCode: string | null;
@@ -49,7 +51,8 @@ export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
     estimated: m.estimated,
     cacheHit: false,
     status: o.status,
-    errorCode: o.errorCode,
+    // An upstream's error code comes from its body: stored bounded, like every identifier.
+    errorCode: o.errorCode === null ? null : o.errorCode.slice(0, MAX_ERROR_CODE),
     latencyMs: Math.round((performance.now() - ctx.t0) * 1000) / 1000,
     ttftMs: o.ttftMs,
     streamed: o.streamed,
