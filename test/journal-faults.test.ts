@@ -100,6 +100,15 @@ describe('journal faults', () => {
         const h = await health(gateway);
         assert.equal(h.status, 200, 'a lagging ledger is not an outage: the journal has the calls');
         assert.ok(Number(h.body.backlog) >= 1, 'health reports the ledger backlog');
+        // Past SQLite's busy timeout the writer's commit fails: the rows stay queued (before the fix they
+        // were dropped after a few such failures) and calls go on being answered.
+        const failed = await eventually(async () => {
+          const b = (await health(gateway)).body;
+          assert.match(String(b.ledgerError), /locked|busy/i);
+          return b;
+        }, 20_000);
+        assert.ok(Number(failed.backlog) >= answered.length);
+        for (let i = 0; i < 3; i++) answered.push(await chat(openai, i % 2 === 0));
         assert.equal(released, false);
       } finally {
         await lock.release();
