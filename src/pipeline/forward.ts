@@ -1,4 +1,4 @@
-import { type Dispatcher, errors, request } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import { GatewayError } from '../wire/errors.js';
 import type { CallContext } from './context.js';
 import { upstreamHeaders } from './headers.js';
@@ -22,11 +22,13 @@ export async function forward(
   ctx.injectedUsage = prepared?.injectedUsage ?? false;
   const headers = { ...upstreamHeaders(ctx.clientHeaders), ...provider.authHeaders(ctx.clientHeaders) };
   try {
-    return await request(provider.url(path), {
+    const { origin, pathname } = target(provider.url(path));
+    return await dispatcher.request({
+      origin,
+      path: pathname,
       method: 'POST',
       headers,
       body: prepared ? prepared.bytes : ctx.rawBody,
-      dispatcher,
       headersTimeout: provider.timeoutMs,
       bodyTimeout: provider.timeoutMs,
       signal,
@@ -35,6 +37,19 @@ export async function forward(
     if (signal?.aborted) throw signal.reason;
     throw upstreamFailure(provider.id, e);
   }
+}
+
+// Upstream URLs are few (a provider's base URL and a path), so each is parsed once: calling the dispatcher
+// with origin and path skips undici's per-call URL parsing in its top-level request().
+const targets = new Map<string, { origin: string; pathname: string }>();
+function target(url: string): { origin: string; pathname: string } {
+  let t = targets.get(url);
+  if (!t) {
+    const u = new URL(url);
+    t = { origin: u.origin, pathname: `${u.pathname}${u.search}` };
+    if (targets.size < 1024) targets.set(url, t);
+  }
+  return t;
 }
 
 const isTimeout = (e: unknown) =>
