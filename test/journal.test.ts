@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { BeginRecord } from '../src/journal/codec.js';
+import { journaledInFlight } from '../src/journal/in-flight.js';
 import { openJournal } from '../src/journal/replay.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
 import type { LedgerRow, LedgerStore } from '../src/ledger/types.js';
@@ -109,6 +110,33 @@ describe('request journal', () => {
     assert.equal(segments(dir).length, 1, 'only the current segment is left');
     journal.close();
     assert.deepEqual(segments(dir), [], 'a clean close leaves nothing to replay');
+    await store.close();
+  });
+
+  test('segments go oldest first: a kept begin keeps its settle, so a settled call never looks in flight', async () => {
+    const dir = join(tmp(), 'j');
+    const store = new SqliteStore(join(tmp(), 'l.db'));
+    const writer = new LedgerWriter(store, { onError: quiet });
+    const catalog = new PriceCatalog([], (id) => id);
+    const { journal } = await openJournal(dir, { writer, control: store.control, catalog }, opts);
+    journal.begin(begin('hung')); // its call never ends while this test runs: it pins the first segment
+    journal.begin(begin('x'));
+    for (let i = 0; segments(dir).length < 2; i++) {
+      journal.begin(begin(`fill-a${i}`));
+      await journal.record({ request: row(`fill-a${i}`) });
+    }
+    await journal.record({ request: row('x') }); // x's settle lands in the second segment
+    for (let i = 0; segments(dir).length < 4; i++) {
+      journal.begin(begin(`fill-b${i}`));
+      await journal.record({ request: row(`fill-b${i}`) });
+    }
+    await writer.drain();
+    assert.equal(journaledInFlight(dir, 'acme'), 1, 'only the hung call is in flight');
+    await journal.record({ request: row('hung') });
+    await writer.drain();
+    assert.equal(segments(dir).length, 1, 'with the hung call done, only the current segment is left');
+    assert.equal(journaledInFlight(dir, 'acme'), 0);
+    journal.close();
     await store.close();
   });
 

@@ -55,6 +55,8 @@ export class RequestJournal implements CallJournal {
   private current: Segment | undefined;
   private nextSeq: number;
   private readonly beganIn = new Map<string, Segment>();
+  /** Closed segments not yet deleted, oldest first. */
+  private readonly retired: Segment[] = [];
   private failure: string | undefined;
   private probedAt = 0;
 
@@ -118,12 +120,7 @@ export class RequestJournal implements CallJournal {
 
   /** Closes the current segment, deleting it if everything in it is committed (call after writer.drain). */
   close(): void {
-    if (this.current) {
-      const seg = this.current;
-      this.current = undefined;
-      if (seg.pending === 0) this.files.remove(seg);
-      else this.files.close(seg);
-    }
+    if (this.current) this.retire(this.current);
     this.files.releaseReserve();
     this.files.unlock();
   }
@@ -167,13 +164,26 @@ export class RequestJournal implements CallJournal {
 
   private retire(seg: Segment): void {
     if (this.current === seg) this.current = undefined;
-    if (seg.pending === 0) this.files.remove(seg);
-    else this.files.close(seg);
+    this.files.close(seg);
+    this.retired.push(seg);
+    this.sweep();
   }
 
   private done(seg: Segment): void {
     seg.pending--;
-    if (seg.pending === 0 && seg !== this.current) this.files.remove(seg);
+    this.sweep();
+  }
+
+  /**
+   * Deletes closed segments oldest first, each once all of it is committed. A settle line lives in the same
+   * or a later segment than its begin, so in this order a kept begin always keeps its settle too: readers
+   * (replay, `customers show`) never mistake a settled call for one in flight.
+   */
+  private sweep(): void {
+    for (let s = this.retired[0]; s && s.pending === 0; s = this.retired[0]) {
+      this.retired.shift();
+      this.files.remove(s);
+    }
   }
 
   private fail(reason: string): void {
