@@ -276,7 +276,7 @@ describe('settle', () => {
         worst: { feature: 'default', costPico: 0n, tokens, billable: true },
         tpmTokens: tokens,
         expiresAt: clock.now() + 60_000,
-        journal: {},
+        model: 'gpt-4o-mini',
         fittingMaxTokens: () => undefined,
       });
     const r = await reserve('req_1', 300);

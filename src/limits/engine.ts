@@ -36,8 +36,8 @@ export interface ReserveRequest {
   /** The worst case of this call: every input token at its dearest class, plus max output. */
   worst: CallAmount;
   tpmTokens: number;
-  /** What a crash mid-call is charged: the input side of the worst case (see recovery.ts). */
-  journal: Record<string, unknown>;
+  /** The model the call goes to, for refusals that name it. */
+  model: string;
   expiresAt: number;
   /** The largest max_tokens that would still fit, for the refusal message. */
   fittingMaxTokens: (room: bigint, plan: Plan) => number | undefined;
@@ -231,15 +231,15 @@ export class LimitsEngine {
 
   /**
    * Admission: rate limits, then the worst case against budget, feature sub-quota and wallet. Resolves
-   * with the reservation once it is held (the request journal records the call next); throws a GatewayError (402/429) otherwise.
+   * with the reservation once it is held; throws a GatewayError (402/429) otherwise.
    */
   async reserve(policy: Policy, req: ReserveRequest): Promise<Reservation> {
     const { state } = policy;
     const plan = state.plan;
     const now = this.deps.clock.now();
-    if (policy.wallet && req.worst.costPico === null) throw unpricedRefusal(req.journal.model, 'wallet');
+    if (policy.wallet && req.worst.costPico === null) throw unpricedRefusal(req.model, 'wallet');
     if (plan?.unit && needsPrice(plan, req.worst.feature) && req.worst.costPico === null)
-      throw unpricedRefusal(req.journal.model, plan.name);
+      throw unpricedRefusal(req.model, plan.name);
 
     const buckets = this.buckets(state, req);
     const taken = this.rates.takeAll(buckets);

@@ -56,7 +56,6 @@ export async function admit(
       billable: true,
     };
   };
-  const input = amount(0);
   // Lower the output cap to what fits when the client set none (the default was Margin's choice), or
   // when the plan prefers a shorter answer to a refusal.
   const lower = !clientCapped || plan?.spec.hardCap.lowerMaxTokens === true;
@@ -67,17 +66,7 @@ export async function admit(
       worst: amount(maxTokens),
       tpmTokens: bound.tokens + maxTokens,
       expiresAt: ctx.startedAt + provider.timeoutMs + deps.limitsConfig.reservationGraceMs,
-      journal: {
-        ts: ctx.startedAt,
-        keyId: ctx.identity.keyId,
-        feature: ctx.identity.feature,
-        provider: provider.id,
-        protocol: ctx.protocol.id,
-        modelRequested: ctx.modelRequested,
-        model,
-        inputTokens: bound.tokens,
-        inputCostPico: input.costPico === null ? null : String(input.costPico),
-      },
+      model,
       fittingMaxTokens: (room: bigint, plan: Plan) =>
         largestFitting(room, maxTokens - 1, (m) => measure(plan, amount(m))),
       lowerOnRefusal,
