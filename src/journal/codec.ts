@@ -1,10 +1,4 @@
-import type { LedgerRow, WriteOp } from '../ledger/types.js';
-
-/** The fields that name a call in every record of it (ledger row, journal begin, orphan). */
-export type CallHeader = Pick<
-  LedgerRow,
-  'id' | 'ts' | 'customer' | 'keyId' | 'feature' | 'provider' | 'protocol' | 'modelRequested'
->;
+import type { CallHeader, WriteOp } from '../ledger/types.js';
 
 /**
  * What the journal knows of a call before it goes upstream: enough to charge its input if the process dies

@@ -1,6 +1,5 @@
-import type { LedgerRow, WalletEntry, WriteOp } from '../ledger/types.js';
+import type { CallHeader, LedgerRow, WalletEntry, WriteOp } from '../ledger/types.js';
 import type { ControlStore } from '../limits/control-store.js';
-import type { CallHeader } from './codec.js';
 
 /** What is known of a call that was in flight when the process died. */
 export interface OrphanCall extends CallHeader {

@@ -32,6 +32,12 @@ export interface LedgerRow {
   streamed: boolean;
 }
 
+/** The fields that name a call in every record of it (ledger row, journal begin, orphan). */
+export type CallHeader = Pick<
+  LedgerRow,
+  'id' | 'ts' | 'customer' | 'keyId' | 'feature' | 'provider' | 'protocol' | 'modelRequested'
+>;
+
 export interface RequestQuery {
   customer?: string;
   from?: number;

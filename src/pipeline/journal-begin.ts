@@ -1,4 +1,5 @@
 import type { CallContext, GatewayDeps } from './context.js';
+import { callHeader } from './settle.js';
 
 /**
  * Stage: journal the call before it goes upstream, so a crash from here on still records it (as an
@@ -6,14 +7,7 @@ import type { CallContext, GatewayDeps } from './context.js';
  */
 export function journalBegin(deps: GatewayDeps, ctx: CallContext): void {
   deps.journal.begin({
-    id: ctx.id,
-    ts: ctx.startedAt,
-    customer: ctx.identity.customer,
-    keyId: ctx.identity.keyId,
-    feature: ctx.identity.feature,
-    provider: ctx.target.provider.id,
-    protocol: ctx.protocol.id,
-    modelRequested: ctx.modelRequested,
+    ...callHeader(ctx),
     model: ctx.target.model,
     inputTokens: ctx.inputTokensBound ?? null,
     bodyBytes: ctx.rawBody.length,

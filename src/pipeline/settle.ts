@@ -1,4 +1,4 @@
-import type { LedgerRow, WriteOp } from '../ledger/types.js';
+import type { CallHeader, LedgerRow, WriteOp } from '../ledger/types.js';
 import type { Reservation } from '../limits/customer-state.js';
 import type { CallContext, GatewayDeps, Identity } from './context.js';
 import type { Metered } from './meter.js';
@@ -28,7 +28,8 @@ function commit(deps: GatewayDeps, admission: Reservation | undefined, row: Ledg
   return deps.journal.record(op);
 }
 
-export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
+/** The fields that name a call, the same in its journal begin line and its ledger row. */
+export function callHeader(ctx: CallContext): CallHeader {
   return {
     id: ctx.id,
     ts: ctx.startedAt,
@@ -38,6 +39,12 @@ export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
     provider: ctx.target.provider.id,
     protocol: ctx.protocol.id,
     modelRequested: ctx.modelRequested,
+  };
+}
+
+export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
+  return {
+    ...callHeader(ctx),
     modelServed: m.modelServed,
     modelRouted: ctx.modelRouted ?? null,
     inputTokens: m.usage.input,
