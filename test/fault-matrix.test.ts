@@ -2,16 +2,16 @@
 // metering-only customer and for one with a budget and a prepaid wallet. Each call leaves exactly one row
 // that says what its client got, the client raises its SDK's typed error, and nothing stays reserved.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import Database from 'better-sqlite3';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import OpenAI from 'openai';
 import { createVirtualKey } from '../src/identity/virtual-keys.js';
+import { journaledInFlight } from '../src/journal/in-flight.js';
 import type { LedgerRow } from '../src/ledger/types.js';
 import { type Scenario, splitWords } from '../src/standin/scenario.js';
 import { usdToPico } from '../src/util/money.js';
@@ -350,18 +350,16 @@ async function rowsOf(h: Harness, feature: string): Promise<LedgerRow[]> {
   return (await h.rows()).filter((r) => r.feature === feature);
 }
 
-function durableReservations(db: string): number {
-  const d = new Database(db, { readonly: true });
-  try {
-    return (d.prepare('SELECT COUNT(*) AS n FROM reservations').get() as { n: number }).n;
-  } finally {
-    d.close();
-  }
+/** Calls the request journal shows begun and never settled for this customer. */
+function journaledOpen(h: Harness, customer: string): number {
+  const dir = `${h.db}.journal`;
+  assert.ok(existsSync(dir), `the gateway journals into ${dir}`);
+  return journaledInFlight(dir, customer);
 }
 
 /** Nothing left reserved; the wallet is exactly its top-ups minus the ledger's spend. */
 async function assertNothingHeld(h: Harness, c: Customer): Promise<void> {
-  assert.equal(durableReservations(h.db), 0, 'no reservation left in the journal');
+  assert.equal(journaledOpen(h, c.name), 0, 'no call left open in the request journal');
   if (!c.limited) return;
   const res = await fetch(`${h.gateway.url}/v1/margin/usage`, {
     headers: { authorization: `Bearer ${c.key}` },
@@ -484,6 +482,6 @@ describe('fault matrix: one correct row per call, typed SDK errors, nothing left
     assert.equal(BigInt(served?.costPico ?? -1), cost);
     const wallet = (await admin(h, 'GET', `/wallets/${name}`)) as { balance_usd: string };
     assert.equal(usdToPico(wallet.balance_usd), 1n + (worst * 3n) / 2n - cost);
-    assert.equal(durableReservations(h.db), 0);
+    assert.equal(journaledOpen(h, name), 0);
   });
 });
