@@ -1,0 +1,81 @@
+// What the economics report, simulator and recommender read from storage: daily and monthly rollups
+// (kept in the same transaction as each ledger row, so they survive pruning of raw rows), plan history
+// and wallet top-ups. One interface; SQLite implements it now, Postgres later (storage/open.ts).
+
+/** Sums over a group of ledger rows. Money is integer pico-USD as bigint; counts are plain numbers. */
+export interface UsageSums {
+  requests: number;
+  /** Calls that used tokens (input + output + cache > 0): what makes a customer "active". */
+  usedRequests: number;
+  /** All input tokens, including the cache-read and cache-write parts below. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  /** 5-minute and 1-hour cache writes together. */
+  cacheWriteTokens: number;
+  /** Calls served from Margin's response cache (no upstream call) and the input tokens they carried. */
+  cacheHitRequests: number;
+  cacheHitInputTokens: number;
+  costPico: bigint;
+  unpricedRequests: number;
+  estimatedRequests: number;
+  errorRequests: number;
+}
+
+/** One customer's usage in one UTC day (`day` = epoch ms of 00:00 UTC), all features together. */
+export interface CustomerDay extends UsageSums {
+  customer: string;
+  day: number;
+}
+
+/** One customer's usage in one UTC calendar month (`month` = epoch ms of the 1st, 00:00 UTC). */
+export interface CustomerMonth extends UsageSums {
+  customer: string;
+  month: number;
+}
+
+/** Usage of one (day, feature, model, provider) over all customers; model is the one served/billed. */
+export interface DimensionDay extends UsageSums {
+  day: number;
+  feature: string;
+  model: string;
+  provider: string;
+}
+
+/** Usage of one request tag in one day (a call with several tags counts under each). */
+export interface TagDay extends UsageSums {
+  day: number;
+  tag: string;
+}
+
+/** A span of a customer's plan history: [from, to) in epoch ms; `to` null while in force. */
+export interface PlanSpan {
+  customer: string;
+  /** null: no plan (its own "no plan" group). */
+  plan: string | null;
+  /** Monthly revenue set for this customer (`--mrr`), in pico-USD; null: the plan's priceUsd. */
+  mrrPico: bigint | null;
+  from: number;
+  to: number | null;
+}
+
+/** A positive wallet movement (top-up): what a prepaid customer paid. */
+export interface TopUp {
+  wallet: string;
+  ts: number;
+  amountPico: bigint;
+}
+
+/** Time ranges are [from, to) in epoch ms; day- and month-keyed reads take rows whose key is in range. */
+export interface EconomicsReader {
+  customerMonths(from: number, to: number): Promise<CustomerMonth[]>;
+  /** Optionally only for these customers (e.g. those whose plan changed inside the period). */
+  customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]>;
+  dimensionDays(from: number, to: number): Promise<DimensionDay[]>;
+  tagDays(from: number, to: number): Promise<TagDay[]>;
+  /** Every span overlapping [from, to), ordered by customer then from. */
+  planHistory(from: number, to: number): Promise<PlanSpan[]>;
+  topUps(from: number, to: number): Promise<TopUp[]>;
+  /** The earliest and latest request time in the ledger or its rollups (null when empty). */
+  span(): Promise<{ first: number; last: number } | null>;
+}
