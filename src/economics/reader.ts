@@ -7,13 +7,13 @@ export interface UsageSums {
   requests: number;
   /** Calls that used tokens (input + output + cache > 0): what makes a customer "active". */
   usedRequests: number;
-  /** All input tokens, including the cache-read and cache-write parts below. */
+  /** Fresh (uncached) input only, as in the ledger: all input = input + cacheRead + cacheWrite. */
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
   /** 5-minute and 1-hour cache writes together. */
   cacheWriteTokens: number;
-  /** Calls served from Margin's response cache (no upstream call) and the input tokens they carried. */
+  /** Calls served from Margin's response cache (no upstream call) and all the input tokens they carried. */
   cacheHitRequests: number;
   cacheHitInputTokens: number;
   costPico: bigint;
