@@ -34,6 +34,15 @@ export interface CustomerMonth extends UsageSums {
   month: number;
 }
 
+/** One customer's usage of one (feature, model, provider) in one UTC day: what levers re-price. */
+export interface CustomerDetailDay extends UsageSums {
+  customer: string;
+  day: number;
+  feature: string;
+  model: string;
+  provider: string;
+}
+
 /** Usage of one (day, feature, model, provider) over all customers; model is the one served/billed. */
 export interface DimensionDay extends UsageSums {
   day: number;
@@ -71,6 +80,8 @@ export interface EconomicsReader {
   customerMonths(from: number, to: number): Promise<CustomerMonth[]>;
   /** Optionally only for these customers (e.g. those whose plan changed inside the period). */
   customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]>;
+  /** Per customer × day × feature × model × provider (budgets, overage units, simulator re-pricing). */
+  customerDetailDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDetailDay[]>;
   dimensionDays(from: number, to: number): Promise<DimensionDay[]>;
   tagDays(from: number, to: number): Promise<TagDay[]>;
   /** Every span overlapping [from, to), ordered by customer then from. */

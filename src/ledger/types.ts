@@ -30,6 +30,8 @@ export interface LedgerRow {
   latencyMs: number;
   ttftMs: number | null;
   streamed: boolean;
+  /** Request tags (`x-margin-tags: a,b`, or an imported row's `tags`); absent or empty when none. */
+  tags?: readonly string[];
 }
 
 /** The fields that name a call in every record of it (ledger row, journal begin, orphan). */
