@@ -13,7 +13,7 @@ import { LimitsEngine } from './limits/engine.js';
 import { readPlansFile } from './limits/plans-file.js';
 import { recoverReservations } from './limits/recovery.js';
 import type { GatewayDeps } from './pipeline/context.js';
-import { PriceCatalog } from './pricing/catalog.js';
+import { catalogFor } from './pricing/catalog-for.js';
 import { loadTokenizer } from './pricing/estimate-tokens.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { createApp } from './server/app.js';
@@ -43,10 +43,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   const store = opts.store ?? new SqliteStore(config.db, { writerThread: true });
   const log = opts.log ?? defaultLog;
   const registry = new ProviderRegistry(config);
-  const catalog = new PriceCatalog(
-    config.pricing.overrides,
-    (id) => registry.providers.get(id)?.catalogProvider ?? id,
-  );
+  const catalog = catalogFor(config, registry);
   const journalDir =
     config.ledger.journalDir ?? (config.db === ':memory:' ? undefined : `${config.db}.journal`);
   const writer = new LedgerWriter(store, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { economicsDefaults, economicsSchema } from './economics-schema.js';
 
 // One schema for the config file; environment variables fill in the same shape (see load.ts).
 const url = z.string().refine((v) => /^https?:\/\/[^/]/.test(v) && URL.canParse(v), {
@@ -139,6 +140,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     webhooks: z.array(webhookEndpointSchema).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
+    economics: economicsSchema.default(economicsDefaults()),
   })
   .strict();
 

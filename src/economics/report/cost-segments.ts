@@ -1,7 +1,7 @@
 // Attributes each customer's AI cost in a bucket to its segments: the whole bucket's cost when it had one
 // plan throughout, otherwise its daily cost on each segment's days. Customers with usage and no plan span
 // form the "no plan" group (revenue 0) so no cost is left out.
-import { type Bucket, monthStart, nextMonth } from '../calendar.js';
+import { type Bucket, DAY_MS, monthStart, nextMonth } from '../calendar.js';
 import type { CustomerDay, EconomicsReader, UsageSums } from '../reader.js';
 import type { CostedSegment, Segment } from './segments.js';
 
@@ -51,14 +51,15 @@ export async function costSegments(
     let spend: Spend | undefined;
     if ((count.get(s.customer) ?? 0) > 1) {
       spend = { costPico: 0n, requests: 0, used: 0 };
-      for (const day of s.days) {
-        const d = daily.get(`${s.customer}\u0000${day}`);
-        if (d) {
-          spend.costPico += d.costPico;
-          spend.requests += d.requests;
-          spend.used += d.used;
+      for (const [from, to] of s.ranges)
+        for (let day = from; day < to; day += DAY_MS) {
+          const d = daily.get(`${s.customer}\u0000${day}`);
+          if (d) {
+            spend.costPico += d.costPico;
+            spend.requests += d.requests;
+            spend.used += d.used;
+          }
         }
-      }
     } else spend = totals.get(s.customer);
     out.push({
       ...s,
@@ -74,7 +75,7 @@ export async function costSegments(
       plan: null,
       revenuePico: 0n,
       overheadPico: overheadFor(customer),
-      days: [],
+      ranges: [],
       costPico: spend.costPico,
       requests: spend.requests,
       active: spend.used > 0,

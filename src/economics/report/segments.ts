@@ -10,8 +10,8 @@ export interface Segment {
   revenuePico: bigint;
   /** economics.overheadPerCustomerUsd prorated the same way. */
   overheadPico: bigint;
-  /** Day starts (epoch ms, UTC) of the bucket attributed to this plan. */
-  days: readonly number[];
+  /** The bucket's days attributed to this plan, as [from, to) ranges of whole UTC days. */
+  ranges: readonly (readonly [number, number])[];
 }
 
 /** Every subscribed customer's segments in a bucket (customers without a plan span are not listed). */
