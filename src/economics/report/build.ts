@@ -96,12 +96,21 @@ function customerTotals(segments: readonly CostedSegment[]): CustomerTotal[] {
   return [...m.values()];
 }
 
-export async function buildReport(input: ReportInput): Promise<EconomicsReport> {
+/** The report plus what only charts need: each active customer's cost in the latest bucket. */
+export interface ReportResult {
+  report: EconomicsReport;
+  latestCosts: { label: string; costs: bigint[] } | null;
+}
+
+export async function buildReport(input: ReportInput): Promise<ReportResult> {
   const { reader, from, to } = input;
   const classOf = modelClassifier(input.classes, input.catalog, to - 1);
   const out: BucketReport[] = [];
+  let latestCosts: ReportResult['latestCosts'] = null;
   for (const b of buckets(input.period, from, to)) {
     const segs = await costedBucket(input, b);
+    const perCustomer = customerTotals(segs).filter((c) => c.active);
+    latestCosts = { label: b.label, costs: perCustomer.map((c) => c.costPico) };
     const t = totals(segs);
     out.push({
       label: b.label,
@@ -157,7 +166,7 @@ export async function buildReport(input: ReportInput): Promise<EconomicsReport> 
     });
   }
 
-  return {
+  const report: EconomicsReport = {
     generated_at: new Date(input.now).toISOString(),
     period: input.period,
     from: new Date(from).toISOString(),
@@ -174,6 +183,7 @@ export async function buildReport(input: ReportInput): Promise<EconomicsReport> 
     weekly: weeklyView(thisWeek, lastWeek, input.targets, classOf),
     weekly_trend: trend,
   };
+  return { report, latestCosts };
 }
 
 const weekLabel = (start: number): string => buckets('week', start, start + 1)[0]?.label ?? dayLabel(start);

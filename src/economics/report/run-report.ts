@@ -6,10 +6,9 @@ import { usdToPico } from '../../util/money.js';
 import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
 import { mulDivRound } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
-import { buildReport } from './build.js';
+import { buildReport, type ReportResult } from './build.js';
 import type { ReportRange } from './options.js';
 import { segmentsFromHistory } from './segment-source.js';
-import type { EconomicsReport } from './types.js';
 
 export interface ReportDeps {
   reader: EconomicsReader;
@@ -18,7 +17,7 @@ export interface ReportDeps {
   economics: EconomicsConfig;
 }
 
-export async function runReport(deps: ReportDeps, range: ReportRange, now: number): Promise<EconomicsReport> {
+export async function runReport(deps: ReportDeps, range: ReportRange, now: number): Promise<ReportResult> {
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
   const overheadPico = usdToPico(deps.economics.overheadPerCustomerUsd);

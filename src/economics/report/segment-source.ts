@@ -49,19 +49,38 @@ export function segmentsOf(
   return [...byPlan.values()];
 }
 
-/** Every customer's segments in a bucket from spans ordered by customer then start. */
+/**
+ * Every customer's segments in a bucket from spans ordered by customer then start. Customers with the
+ * same history (plan, MRR and days: most of them) share one computation; extra revenue is per customer.
+ */
 export function segmentsFromHistory(
   history: readonly PlanSpan[],
   bucket: Bucket,
   pricing: SegmentPricing,
 ): Segment[] {
+  const { extraRevenue, ...base } = pricing;
+  const memo = new Map<string, Segment[]>();
   const out: Segment[] = [];
   let i = 0;
   while (i < history.length) {
     const customer = (history[i] as PlanSpan).customer;
     let j = i;
-    while (j < history.length && (history[j] as PlanSpan).customer === customer) j++;
-    out.push(...segmentsOf(customer, history.slice(i, j), bucket, pricing));
+    let key = '';
+    while (j < history.length && (history[j] as PlanSpan).customer === customer) {
+      const s = history[j] as PlanSpan;
+      key += `${s.plan}|${s.mrrPico}|${dayStart(s.from)}|${s.to === null ? '' : dayStart(s.to)};`;
+      j++;
+    }
+    let shared = memo.get(key);
+    if (!shared) {
+      shared = segmentsOf('', history.slice(i, j), bucket, base);
+      memo.set(key, shared);
+    }
+    for (const s of shared) {
+      let revenue = s.revenuePico;
+      if (extraRevenue) for (const [a, b] of s.ranges) revenue += extraRevenue(customer, s.plan, a, b);
+      out.push({ ...s, customer, revenuePico: revenue });
+    }
     i = j;
   }
   return out;
