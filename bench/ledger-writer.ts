@@ -44,7 +44,8 @@ function row(i: number): LedgerRow {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'margin-bench-'));
-const store = new SqliteStore(join(dir, 'ledger.db'));
+// The gateway's setting: writes on the writer thread, checkpoints on their own thread.
+const store = new SqliteStore(join(dir, 'ledger.db'), { writerThread: true });
 const rows = Array.from({ length: N }, (_, i) => row(i));
 const start = performance.now();
 for (let i = 0; i < N; i += BATCH) await store.append(rows.slice(i, i + BATCH));

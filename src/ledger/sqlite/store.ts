@@ -17,9 +17,11 @@ import {
   prepareControlWrites,
   runControlCall,
 } from './control-writes.js';
+import { RAW_EDGES, ROLLUP_DAYS, splitDays } from './day-split.js';
 import { prepareApplyOps } from './insert-requests.js';
 import { LedgerThread } from './ledger-thread.js';
 import { openLedger } from './open-ledger.js';
+import { DETAIL, DIMS } from './rollup-sql.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
 
 const KEY_RECHECK_MS = 50;
@@ -32,6 +34,13 @@ const GROUP_EXPR: Record<UsageDimension, string> = {
   model: 'COALESCE(model_served, model_requested)',
   provider: 'provider',
   day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
+};
+
+/** The same groups over the day rollups (whose model column is already the served-or-requested one). */
+const ROLLUP_GROUP_EXPR: Record<UsageDimension, string> = {
+  ...GROUP_EXPR,
+  model: 'model',
+  day: "strftime('%Y-%m-%d', day / 1000, 'unixepoch')",
 };
 
 /**
@@ -115,14 +124,31 @@ export class SqliteStore implements Store {
     return (this.db.prepare(sql).all(params) as RequestRowDb[]).map(fromRequestRow);
   }
 
+  /**
+   * Whole UTC days are read from the rollups (which outlive pruned rows), the ragged ends of the range
+   * from raw rows: the groups are the same as summing the raw rows, before and after pruning.
+   */
   async usage(q: UsageQuery): Promise<UsageGroup[]> {
-    const { where, params } = filters(q);
-    const key = GROUP_EXPR[q.by];
-    const sql = `SELECT ${key} AS key, COUNT(*) AS requests, SUM(input_tokens) AS input,
-        SUM(output_tokens) AS output, SUM(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write,
-        SUM(cache_read_tokens) AS cache_read, COALESCE(SUM(cost_pico), 0) AS cost,
-        SUM(unpriced) AS unpriced, SUM(estimated) AS estimated, SUM(status >= 400) AS errors
-      FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const params: Record<string, unknown> = { ...splitDays(q.from, q.to) };
+    const customer = q.customer === undefined ? '' : 'AND customer = @customer';
+    if (q.customer !== undefined) params.customer = q.customer;
+    // The customer × day detail when a customer is named or grouped by; else the smaller dimensions table.
+    const rollup = q.customer !== undefined || q.by === 'customer' ? DETAIL.table : DIMS.table;
+    const sql = `SELECT key, SUM(n) AS requests, SUM(input) AS input, SUM(output) AS output,
+        SUM(cache_write) AS cache_write, SUM(cache_read) AS cache_read, SUM(cost) AS cost,
+        SUM(unpriced) AS unpriced, SUM(estimated) AS estimated, SUM(errors) AS errors
+      FROM (
+        SELECT ${ROLLUP_GROUP_EXPR[q.by]} AS key, requests AS n, input_tokens AS input,
+          output_tokens AS output, cache_write_tokens AS cache_write, cache_read_tokens AS cache_read,
+          cost_pico AS cost, unpriced_requests AS unpriced, estimated_requests AS estimated,
+          error_requests AS errors
+        FROM ${rollup} WHERE ${ROLLUP_DAYS} ${customer}
+        UNION ALL
+        SELECT ${GROUP_EXPR[q.by]}, 1, input_tokens, output_tokens,
+          cache_write_5m_tokens + cache_write_1h_tokens, cache_read_tokens, COALESCE(cost_pico, 0),
+          unpriced, estimated, status >= 400
+        FROM requests WHERE ${RAW_EDGES} ${customer}
+      )
       GROUP BY key ORDER BY cost DESC, key`;
     // Sums come back as BigInt so money never passes through a float.
     const rows = this.db.prepare(sql).safeIntegers(true).all(params) as Record<string, bigint | string>[];
