@@ -6,6 +6,7 @@ import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
 import { setAside } from './journal/dead-letter.js';
 import { openJournal } from './journal/replay.js';
 import { type CallJournal, CommitOnlyJournal } from './journal/request-journal.js';
+import { type Retention, startDailyPrune } from './ledger/retention.js';
 import type { Store } from './ledger/types.js';
 import { LedgerWriter } from './ledger/writer.js';
 import { LimitsEngine } from './limits/engine.js';
@@ -41,7 +42,7 @@ const JOURNALED_BATCH_DELAY_MS = 25;
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
   await loadTokenizer();
   // A store passed in belongs to the caller, who closes it.
-  const storage = opts.store
+  const storage: { store: Store; retention?: Retention; close(): Promise<void> } = opts.store
     ? { store: opts.store, close: async () => {} }
     : openStorage(config, { writerThread: true });
   const store = storage.store;
@@ -89,6 +90,9 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   await limits.refresh(true);
   const expiry = setInterval(() => limits.expire(), 5000);
   expiry.unref();
+  const retainDays = config.ledger.retainDays;
+  const pruning =
+    retainDays && storage.retention ? startDailyPrune(storage.retention, retainDays, clock, log) : undefined;
   const outbox = new SqliteOutboxStore(config.db);
   const webhooks = startWebhookDelivery({
     store: outbox,
@@ -135,6 +139,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
         server.closeAllConnections();
       });
       clearInterval(expiry);
+      await pruning?.stop();
       await webhooks.stop();
       await outbox.close();
       await writer.drain().finally(() => journal.close());

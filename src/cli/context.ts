@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Store } from '../ledger/types.js';
-import { openStorage } from '../storage/open.js';
+import { openStorage, type Storage } from '../storage/open.js';
 
 export interface StoreFlags {
   db?: string;
@@ -30,6 +30,16 @@ export async function withStore<T>(flags: StoreFlags, fn: (store: Store) => Prom
   const storage = openStorage({ db: await dbFrom(flags) });
   try {
     return await fn(storage.store);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Like withStore, with all of storage (economics reader, retention). */
+export async function withStorage<T>(flags: StoreFlags, fn: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = openStorage({ db: await dbFrom(flags) });
+  try {
+    return await fn(storage);
   } finally {
     await storage.close();
   }

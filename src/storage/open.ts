@@ -1,3 +1,5 @@
+import type { EconomicsReader } from '../economics/reader.js';
+import type { Retention } from '../ledger/retention.js';
 import { SqliteStore } from '../ledger/sqlite/store.js';
 import type { Store } from '../ledger/types.js';
 
@@ -14,6 +16,10 @@ export interface StorageOptions {
 /** Everything the gateway and the CLI read and write, opened together. */
 export interface Storage {
   store: Store;
+  /** Rollups, plan history and top-ups for the economics report, simulator and recommender. */
+  economics: EconomicsReader;
+  /** Raw-row pruning and rollup rebuilds. */
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -23,5 +29,5 @@ export interface Storage {
  */
 export function openStorage(source: StorageSource, opts: StorageOptions = {}): Storage {
   const store = new SqliteStore(source.db, { writerThread: opts.writerThread });
-  return { store, close: () => store.close() };
+  return { store, economics: store.economics(), retention: store, close: () => store.close() };
 }

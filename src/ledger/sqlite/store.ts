@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { EconomicsReader } from '../../economics/reader.js';
+import type { Retention } from '../retention.js';
 import { isSqliteBusy, StoreBusyError } from '../store-busy.js';
 import type {
   LedgerRow,
@@ -18,10 +20,12 @@ import {
   runControlCall,
 } from './control-writes.js';
 import { RAW_EDGES, ROLLUP_DAYS, splitDays } from './day-split.js';
+import { SqliteEconomicsReader } from './economics-reader.js';
 import { prepareApplyOps } from './insert-requests.js';
 import { LedgerThread } from './ledger-thread.js';
 import { openLedger } from './open-ledger.js';
-import { DETAIL, DIMS } from './rollup-sql.js';
+import { PRUNE_CHUNK, preparePruneChunk, rebuildRollups } from './prune.js';
+import { DAY_MS, DETAIL, DIMS } from './rollup-sql.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
 
 const KEY_RECHECK_MS = 50;
@@ -47,9 +51,10 @@ const ROLLUP_GROUP_EXPR: Record<UsageDimension, string> = {
  * The embedded default store: one SQLite file in WAL mode. A committed transaction survives the process
  * being killed (synchronous=NORMAL keeps commits durable against process crashes without an fsync each).
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, Retention {
   private readonly db: Database.Database;
   private readonly applyOps: (ops: readonly WriteOp[]) => void;
+  private readonly pruneChunk: (horizon: number, limit: number) => number;
   private readonly writer: LedgerThread | undefined;
   private readonly checkpointer: LedgerThread | undefined;
   /** Control-plane writes (plans, customers, top-ups, keys) off the event loop, with a short busy bound. */
@@ -75,6 +80,7 @@ export class SqliteStore implements Store {
   ) {
     this.db = openLedger(file, { writable: opts.writerThread });
     this.applyOps = prepareApplyOps(this.db);
+    this.pruneChunk = preparePruneChunk(this.db);
     this.controlWrites = prepareControlWrites(this.db);
     const threads = opts.writerThread && file !== ':memory:';
     this.writer = threads ? new LedgerThread(file, 'writer') : undefined;
@@ -110,6 +116,33 @@ export class SqliteStore implements Store {
   async write(ops: readonly WriteOp[]): Promise<void> {
     if (this.writer?.alive) return this.writer.write(ops);
     this.applyOps(ops);
+  }
+
+  /**
+   * Deletes raw rows older than `before` floored to 00:00 UTC (whole days go), keeping their ids so they
+   * can never be added again; rollups keep their figures. In chunks, on the writer thread when there is
+   * one, so ledger commits go on in between. Returns the horizon and how many rows went.
+   */
+  async prune(before: number): Promise<{ horizon: number; deleted: number }> {
+    const horizon = Math.floor(before / DAY_MS) * DAY_MS;
+    let deleted = 0;
+    for (;;) {
+      const n = this.writer?.alive
+        ? await this.writer.prune(horizon, PRUNE_CHUNK)
+        : this.pruneChunk(horizon, PRUNE_CHUNK);
+      deleted += n;
+      if (n < PRUNE_CHUNK) return { horizon, deleted };
+    }
+  }
+
+  /** Recomputes the rollups from raw rows (see rollup-sql.ts rebuildSql); returns the prune horizon kept. */
+  async rebuildRollups(): Promise<{ horizon: number }> {
+    return { horizon: rebuildRollups(this.db) };
+  }
+
+  /** The economics reader on this store's connection (rollups, plan history, top-ups). */
+  economics(): EconomicsReader {
+    return new SqliteEconomicsReader(this.db);
   }
 
   async requests(q: RequestQuery): Promise<LedgerRow[]> {
