@@ -10,9 +10,11 @@ import type {
   TopUp,
   UsageSums,
 } from '../../economics/reader.js';
-import { DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG } from './rollup-sql.js';
+import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG } from './rollup-sql.js';
 
 type Raw = Record<string, bigint | string | null>;
+type Span = { a: number | null; b: number | null };
+const dayOf = (ts: number) => Math.floor(ts / DAY_MS) * DAY_MS;
 
 const SUMS = SUM_COLUMNS.join(', ');
 const SUMMED = SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
@@ -139,15 +141,17 @@ export class SqliteEconomicsReader implements EconomicsReader {
     }));
   }
 
-  /** Raw rows give exact times; days only the rollups still hold (pruned) count from their 00:00 UTC. */
+  /**
+   * Raw rows give exact times; a day only the rollups still hold (its rows were pruned) counts from its
+   * 00:00 UTC when it lies outside the raw rows' days.
+   */
   async span(): Promise<{ first: number; last: number } | null> {
-    const r = this.db
-      .prepare(
-        `SELECT MIN(a) AS first, MAX(b) AS last FROM (
-           SELECT MIN(ts) AS a, MAX(ts) AS b FROM requests
-           UNION ALL SELECT MIN(day), MAX(day) FROM ${DIMS.table})`,
-      )
-      .get() as { first: number | null; last: number | null };
-    return r.first === null || r.last === null ? null : { first: r.first, last: r.last };
+    const raw = this.db.prepare('SELECT MIN(ts) AS a, MAX(ts) AS b FROM requests').get() as Span;
+    const days = this.db.prepare(`SELECT MIN(day) AS a, MAX(day) AS b FROM ${DIMS.table}`).get() as Span;
+    if (raw.a === null || raw.b === null)
+      return days.a === null || days.b === null ? null : { first: days.a, last: days.b };
+    const first = days.a !== null && days.a < dayOf(raw.a) ? days.a : raw.a;
+    const last = days.b !== null && days.b > dayOf(raw.b) ? days.b : raw.b;
+    return { first, last };
   }
 }
