@@ -128,6 +128,11 @@ export const configSchema = z
           .min(0)
           .max(1024 ** 3)
           .default(1024 * 1024),
+        /**
+         * Keep raw ledger rows this many whole UTC days before today; older ones are pruned once a day
+         * (their figures stay in the rollups). Unset: raw rows are kept forever.
+         */
+        retainDays: z.number().int().min(1).optional(),
       })
       .strict()
       .default({

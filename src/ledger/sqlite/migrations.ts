@@ -1,3 +1,5 @@
+import { rollupsMigration } from './rollup-sql.js';
+
 // Forward-only schema migrations; `user_version` records how far a database has come.
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE requests (
@@ -96,4 +98,6 @@ export const MIGRATIONS: readonly string[] = [
      v INTEGER NOT NULL
    ) STRICT;
    INSERT INTO control VALUES ('revision', 0);`,
+  // Economics (issue 8): request tags, daily/monthly rollups kept forever, pruned ids, plan history.
+  rollupsMigration(),
 ];
