@@ -82,6 +82,21 @@ export const webhookDeliverySchema = z
   })
   .strict();
 
+/** A USD amount as exact decimal text (a YAML number or string), so it converts to pico-USD exactly. */
+const usdDecimal = z
+  .union([z.number(), z.string()])
+  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
+  .refine((v) => /^\d+(\.\d{1,12})?$/.test(v), {
+    message: 'must be a non-negative decimal number of USD with at most 12 decimals',
+  });
+
+export const economicsSchema = z
+  .object({
+    /** Monthly cost of serving one customer besides AI (support, infra), added to AI cost as "loaded cost". */
+    overheadPerCustomerUsd: usdDecimal.default('0'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -139,6 +154,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     webhooks: z.array(webhookEndpointSchema).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
+    economics: economicsSchema.default(economicsSchema.parse({})),
   })
   .strict();
 
@@ -148,3 +164,4 @@ export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
 export type WebhookDeliveryConfig = z.infer<typeof webhookDeliverySchema>;
+export type EconomicsConfig = z.infer<typeof economicsSchema>;
