@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { configSchema } from '../src/config/schema.js';
 import { loadedCostPico, overheadForDays, overheadPerCustomerPico } from '../src/economics/loaded-cost.js';
 import type { CustomerDetailDay, PlanSpan, TopUp } from '../src/economics/reader.js';
-import { type CustomerMonthRevenue, computeRevenue, sumDayRevenue } from '../src/economics/revenue.js';
+import { computeRevenue, sumDayRevenue } from '../src/economics/revenue.js';
 import type { StoredPlan } from '../src/limits/control-store.js';
 import { type PlanSpecInput, planSpecSchema } from '../src/limits/plan-schema.js';
 
@@ -102,8 +102,6 @@ function run(
     { perDay: true },
   );
 }
-
-const only = (rows: CustomerMonthRevenue[], customer: string) => rows.filter((r) => r.customer === customer);
 
 describe('revenue: proration by plan history', () => {
   // acme: pro ($49) from Jan 1; moves to scale ($199) on Jan 11 at 10:00. The day belongs to the plan in

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { journaledInFlight } from '../journal/in-flight.js';
-import { parseMrrUsd, setCustomerPlan } from '../limits/control-actions.js';
+import { checkSince, parseMrrUsd, setCustomerPlan } from '../limits/control-actions.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { configFrom, fetchAdmin, type StoreFlags, withStore } from './context.js';
 import { registerCustomersImport } from './customers-import.js';
@@ -48,12 +48,13 @@ export function registerCustomers(program: Command): void {
         if (cycleDay !== undefined && !Number.isInteger(cycleDay))
           throw new Error(`--cycle-day: must be an integer from 1 to 31 (got ${o.cycleDay})`);
         const mrrPico = o.mrr === undefined ? undefined : parseMrrUsd('--mrr', o.mrr);
-        const since = parseTimeArg('--since', o.since);
+        const now = Date.now();
+        const since = checkSince('--since', parseTimeArg('--since', o.since), now);
         await withStore(o, async (store) => {
           const c = await setCustomerPlan(
             store.control,
             { id: customer, plan: plan === 'none' ? null : plan, cycleDay, wallet: o.wallet, mrrPico, since },
-            Date.now(),
+            now,
           );
           const mrr = c.mrrUsd === null ? '' : `, MRR $${c.mrrUsd}`;
           process.stderr.write(
