@@ -83,6 +83,7 @@ export const webhookDeliverySchema = z
   })
   .strict();
 
+
 export const configSchema = z
   .object({
     server: z
@@ -155,3 +156,4 @@ export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
 export type WebhookDeliveryConfig = z.infer<typeof webhookDeliverySchema>;
+export type { EconomicsConfig } from './economics-schema.js';

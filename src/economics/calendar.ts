@@ -60,3 +60,10 @@ export function buckets(kind: PeriodKind, from: number, to: number): Bucket[] {
   }
   return out;
 }
+
+/** Whole days in [a, b) ∩ [c, d), all day-aligned (0 when they do not meet). */
+export function overlapDays(a: number, b: number, c: number, d: number): number {
+  const lo = Math.max(a, c);
+  const hi = Math.min(b, d);
+  return hi > lo ? (hi - lo) / DAY_MS : 0;
+}

@@ -25,7 +25,7 @@ export async function economicsReport(config: Readonly<Config>, o: ReportOutput)
   try {
     const { report, latestCosts } = await runReport(
       {
-        reader: storage.reader,
+        reader: storage.economics,
         control: storage.store.control,
         catalog: catalogFor(config, new ProviderRegistry(config)),
         economics: config.economics,

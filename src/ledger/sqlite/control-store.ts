@@ -1,14 +1,24 @@
 import type Database from 'better-sqlite3';
+import type { PlanSpan } from '../../economics/reader.js';
 import type {
   ControlStore,
+  CustomerChange,
+  CustomerImportRow,
   CustomerRecord,
   DailyUsage,
   FeatureUsage,
+  ImportOutcome,
   StoredPlan,
 } from '../../limits/control-store.js';
 import type { PlanSpec } from '../../limits/plan-schema.js';
 import type { ReservationRecord, WalletEntry } from '../types.js';
-import { type ControlOp, type ControlWrites, type CustomerRowDb, fromCustomer } from './control-writes.js';
+import {
+  type ControlOp,
+  type ControlWrites,
+  CUSTOMER_SELECT,
+  type CustomerRowDb,
+  fromCustomer,
+} from './control-writes.js';
 import { RAW_EDGES, ROLLUP_DAYS, splitDays } from './day-split.js';
 import { idHash } from './pruned-ids.js';
 import { DAY_OF_TS, DETAIL } from './rollup-sql.js';
@@ -61,21 +71,43 @@ export class SqliteControlStore implements ControlStore {
   }
 
   async getCustomer(id: string): Promise<CustomerRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM customers WHERE id = ?').get(id) as CustomerRowDb | undefined;
+    const r = this.db.prepare(`${CUSTOMER_SELECT} WHERE c.id = ?`).get(id) as CustomerRowDb | undefined;
     return r ? fromCustomer(r) : undefined;
   }
 
   async listCustomers(): Promise<CustomerRecord[]> {
-    return (this.db.prepare('SELECT * FROM customers ORDER BY id').all() as CustomerRowDb[]).map(
-      fromCustomer,
-    );
+    return (this.db.prepare(`${CUSTOMER_SELECT} ORDER BY c.id`).all() as CustomerRowDb[]).map(fromCustomer);
   }
 
-  setCustomer(
-    c: { id: string; plan?: string | null; cycleDay?: number; wallet?: string },
-    at: number,
-  ): Promise<CustomerRecord> {
+  setCustomer(c: CustomerChange, at: number): Promise<CustomerRecord> {
     return this.write('setCustomer', c, at);
+  }
+
+  importCustomers(rows: readonly CustomerImportRow[], at: number, dryRun: boolean): Promise<ImportOutcome> {
+    return this.write('importCustomers', rows, at, dryRun);
+  }
+
+  async planHistory(from: number, to: number, customer?: string): Promise<PlanSpan[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT customer, plan, CAST(mrr_pico AS TEXT) AS mrr, from_ts, to_ts FROM customer_plan_history
+         WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) AND (@customer IS NULL OR customer = @customer)
+         ORDER BY customer, from_ts`,
+      )
+      .all({ to, from, customer: customer ?? null }) as {
+      customer: string;
+      plan: string | null;
+      mrr: string | null;
+      from_ts: number;
+      to_ts: number | null;
+    }[];
+    return rows.map((r) => ({
+      customer: r.customer,
+      plan: r.plan,
+      mrrPico: r.mrr === null ? null : BigInt(r.mrr),
+      from: r.from_ts,
+      to: r.to_ts,
+    }));
   }
 
   addWalletEntry(e: WalletEntry): Promise<void> {
