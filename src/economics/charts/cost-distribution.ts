@@ -5,6 +5,7 @@ import { percentileOfSorted, sortAscending } from '../percentile.js';
 import { picoToNumber, toPico, usdLabel, usdTick } from './format.js';
 import { logBins } from './log-bins.js';
 import { stackLabels } from './marker-labels.js';
+import { DASHED_ICON, LINE_ICON } from './target-series.js';
 import {
   baseOption,
   CAP_COLOR,
@@ -16,7 +17,7 @@ import {
   PERCENTILE_COLOR,
   renderSvg,
 } from './theme.js';
-import { type CostDistributionData, costDistributionSchema, parseChartInput } from './types.js';
+import { type CostDistributionData, costDistributionSchema, parseInput } from './types.js';
 
 const GRID = { left: 64, right: 36, bottom: 86 };
 const TITLE_HEIGHT = 52;
@@ -31,7 +32,7 @@ interface Marker {
 }
 
 export function costDistributionSvg(data: CostDistributionData, size: ChartSize = DEFAULT_SIZE): string {
-  const input = parseChartInput('cost distribution', costDistributionSchema, data);
+  const input = parseInput('cost distribution', costDistributionSchema, data);
   const costs = sortAscending(input.costs.map(toPico));
   const percentiles =
     input.percentiles?.map((m) => ({ label: m.label, pico: toPico(m.usd) })) ??
@@ -70,7 +71,11 @@ export function costDistributionSvg(data: CostDistributionData, size: ChartSize 
     legend: {
       bottom: 8,
       itemWidth: 22,
-      data: ['Customers', 'Percentiles', 'Tier caps'],
+      data: [
+        { name: 'Customers' },
+        { name: 'Percentiles', icon: LINE_ICON },
+        { name: 'Tier caps', icon: DASHED_ICON },
+      ],
     },
     xAxis: {
       type: 'log',

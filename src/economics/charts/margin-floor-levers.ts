@@ -13,19 +13,14 @@ import {
   renderSvg,
   TARGET_COLOR,
 } from './theme.js';
-import {
-  type MarginFloorLeversData,
-  marginFloorLeversSchema,
-  type Percent,
-  parseChartInput,
-} from './types.js';
+import { type MarginFloorLeversData, marginFloorLeversSchema, type Percent, parseInput } from './types.js';
 
 const BASELINE_COLOR = '#8c959f';
 /** Above this many bars, value labels would crowd each other: the axis alone tells the values. */
 const MAX_LABELLED_BARS = 36;
 
 export function marginFloorLeversSvg(data: MarginFloorLeversData, size: ChartSize = DEFAULT_SIZE): string {
-  const input = parseChartInput('margin floor by lever', marginFloorLeversSchema, data);
+  const input = parseInput('margin floor by lever', marginFloorLeversSchema, data);
   const groups = [input.baseline, ...input.levers];
   const bars = groups.reduce((n, s) => n + s.floors.filter((f) => f !== null).length, 0);
   const labelled = bars <= MAX_LABELLED_BARS;

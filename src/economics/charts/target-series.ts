@@ -16,10 +16,11 @@ export function targetSeries(name: string, valuePct: number, color: string, yAxi
     color,
     symbol: 'none',
     lineStyle: { color, type: 'dashed', width: 1.5 },
-    // Below the data (markers default to z 5), so point labels stay readable where the line crosses them.
-    z: 1,
+    // Above the bars (z 2), which would hide it, but below the default marker z (5) and so under the
+    // data points' symbols.
+    z: 3,
     markLine: {
-      z: 1,
+      z: 3,
       silent: true,
       symbol: 'none',
       lineStyle: { color, type: 'dashed', width: 1.5 },
@@ -35,3 +36,6 @@ export function legendData(series: readonly { name: string; id?: string }[]) {
     s.id?.startsWith(TARGET_ID) ? { name: s.name, icon: DASHED_ICON } : { name: s.name },
   );
 }
+
+/** Legend icon for a solid rule. */
+export const LINE_ICON = 'path://M0 4h24v2H0z';

@@ -81,12 +81,12 @@ export const weeklyTrendSchema = z.object({
 });
 export type WeeklyTrendData = z.input<typeof weeklyTrendSchema>;
 
-/** Validate chart input; the error names the chart and every bad field's path. */
-export function parseChartInput<S extends z.ZodType>(chart: string, schema: S, data: unknown): z.output<S> {
+/** Validate input at the boundary; the error names what was being drawn and every bad field's path. */
+export function parseInput<S extends z.ZodType>(chart: string, schema: S, data: unknown): z.output<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
   const lines = r.error.issues.map(
     (i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
   );
-  throw new Error(`${chart}: invalid chart data\n${lines.join('\n')}`);
+  throw new Error(`${chart}: invalid input\n${lines.join('\n')}`);
 }

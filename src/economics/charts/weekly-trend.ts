@@ -12,7 +12,7 @@ import {
   renderSvg,
   TARGET_COLOR,
 } from './theme.js';
-import { type Percent, parseChartInput, type WeeklyTrendData, weeklyTrendSchema } from './types.js';
+import { type Percent, parseInput, type WeeklyTrendData, weeklyTrendSchema } from './types.js';
 
 // Light bars, so the lines and their labels read on top of them.
 const COST_COLOR = '#a9cce8';
@@ -23,7 +23,7 @@ const MAX_LABELLED_WEEKS = 16;
 const LABEL_BOX = { backgroundColor: 'rgba(255,255,255,0.85)', padding: [1, 3], borderRadius: 2 };
 
 export function weeklyTrendSvg(data: WeeklyTrendData, size: ChartSize = DEFAULT_SIZE): string {
-  const input = parseChartInput('weekly trend', weeklyTrendSchema, data);
+  const input = parseInput('weekly trend', weeklyTrendSchema, data);
   const weeks = input.weeks;
   const crowded = weeks.length > MAX_LABELLED_WEEKS;
   const margin = weeks.map((w) => numberOrNull(w.grossMarginPct));
