@@ -71,8 +71,25 @@ export function renderSvg(
     chart.setOption(option);
     const more = refine?.(chart);
     if (more) chart.setOption(more);
-    return chart.renderToSVGString();
+    return stableClassNames(chart.renderToSVGString());
   } finally {
     chart.dispose();
   }
+}
+
+/** zrender prefixes ids and classes with its instance number (`zr7-c0`) and numbers classes with a
+ *  process-wide counter (`zr7-cls-42`): make both start from 0 so the same data gives the same SVG text
+ *  in any process. (The report page gives each inlined chart its own prefix.) */
+function stableClassNames(svg: string): string {
+  const classes = new Map<string, string>();
+  return svg
+    .replace(/\bzr\d+-cls-\d+\b/g, (name) => {
+      let stable = classes.get(name);
+      if (stable === undefined) {
+        stable = `zr0-cls-${classes.size}`;
+        classes.set(name, stable);
+      }
+      return stable;
+    })
+    .replace(/\bzr\d+-/g, 'zr0-');
 }

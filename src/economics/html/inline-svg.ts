@@ -10,8 +10,9 @@ const FORBIDDEN: readonly [RegExp, string][] = [
   [/@import\b/i, 'a CSS @import'],
 ];
 
-/** Check the SVG and give its CSS classes a per-chart prefix: ECharts names them `zr0-cls-1` in every
- *  chart, and inlined SVG styles are global to the page, so two charts would restyle each other. */
+/** Check the SVG and give its ids and CSS classes a per-chart prefix: every chart names them `zr0-c0`,
+ *  `zr0-cls-1`, and ids and styles of inlined SVGs are page-wide, so one chart would clip to another's
+ *  clip path and restyle its shapes. */
 export function inlineSvg(svg: string, chartIndex: number, where: string): string {
   const text = svg.trim().replace(/^<\?xml[^>]*\?>\s*/, '');
   if (!text.startsWith('<svg') || !text.endsWith('</svg>')) {
@@ -21,5 +22,5 @@ export function inlineSvg(svg: string, chartIndex: number, where: string): strin
     if (pattern.test(text))
       throw new Error(`${where}: the SVG holds ${what}; the report must be self-contained`);
   }
-  return text.replace(/\bzr\d+-cls-/g, `c${chartIndex}-cls-`);
+  return text.replace(/\bzr\d+-/g, `c${chartIndex}-`);
 }
