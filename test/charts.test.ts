@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { usdLabel, usdTick } from '../src/economics/charts/format.js';
 import {
   costDistributionSvg,
   marginFloorLeversSvg,
@@ -167,9 +168,14 @@ describe('cost distribution chart', () => {
       withZero,
       /4 active customers · percentiles by nearest rank · 2 at \$0 not shown on the log scale/,
     );
-    // Four values; P50 is the 2nd ($0), P90, P95 and P99 the 4th ($40).
-    textOf(withZero, 'P50 $0');
-    textOf(withZero, 'P99 $40.00');
+    // Four values; P50 is the 2nd ($0), P90, P95 and P99 the 4th ($40). $0 is off the log axis: said, not drawn.
+    assert.match(withZero, /2 at \$0 not shown on the log scale · P50 at \$0</);
+    textOf(withZero, 'P90, P95, P99 $40.00');
+    assert.equal(dataPaths(withZero, 1).length, 1, 'equal percentiles share one line');
+    const allZero = costDistributionSvg({ costs: ['0', '0'], caps: [{ label: 'Cap', usd: '10' }] });
+    assert.match(allZero, /P50, P90, P95, P99 at \$0/);
+    textOf(allZero, 'Cap $10.00');
+    for (const s of [withZero, allZero]) assert.doesNotMatch(s, /NaN|Infinity/);
   });
 
   test('given percentile markers are drawn as given', () => {
@@ -518,5 +524,27 @@ describe('report page in Chromium', () => {
       await browser.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('chart number formats', () => {
+  test('dollar labels and ticks', () => {
+    assert.deepEqual([1234.5, 12.3, 0.5, 0.9999996, 0.0999996, 0.0123456, 0].map(usdLabel), [
+      '$1,234.50',
+      '$12.30',
+      '$0.50',
+      '$1.00',
+      '$0.10',
+      '$0.0123',
+      '$0',
+    ]);
+    assert.deepEqual([0.001, 0.1, 1, 10, 1000, 0.30000000000000004].map(usdTick), [
+      '$0.001',
+      '$0.1',
+      '$1',
+      '$10',
+      '$1,000',
+      '$0.3',
+    ]);
   });
 });

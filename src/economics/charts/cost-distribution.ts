@@ -38,8 +38,9 @@ export function costDistributionSvg(data: CostDistributionData, size: ChartSize 
   const percentiles =
     input.percentiles?.map((m) => ({ label: m.label, pico: toPico(m.usd) })) ??
     DEFAULT_PERCENTILES.map((p) => ({ label: `P${p}`, pico: percentileOfSorted(costs, p)! }));
-  const markers: Marker[] = [
-    ...percentiles.map((m) => ({
+  const allMarkers: Marker[] = [
+    // Percentiles at one value (P90 = P95 = P99 in a small tier) share one line: "P90, P95, P99 $40.00".
+    ...mergeEqual(percentiles).map((m) => ({
       text: `${m.label} ${usdLabel(picoToNumber(m.pico))}`,
       pico: m.pico,
       kind: 'percentile' as const,
@@ -50,6 +51,9 @@ export function costDistributionSvg(data: CostDistributionData, size: ChartSize 
     }),
   ];
 
+  // $0 has no place on a log axis: such markers are named in the subtitle instead of drawn.
+  const markers = allMarkers.filter((m) => m.pico > 0n);
+  const atZero = allMarkers.filter((m) => m.pico === 0n).map((m) => m.text.replace(/ \$0$/, ''));
   const positive = costs.filter((v) => v > 0n);
   const zeros = costs.length - positive.length;
   const binning = logBins(
@@ -64,6 +68,7 @@ export function costDistributionSvg(data: CostDistributionData, size: ChartSize 
     `${costs.length} active customer${costs.length === 1 ? '' : 's'}`,
     'percentiles by nearest rank',
     ...(zeros > 0 ? [`${zeros} at $0 not shown on the log scale`] : []),
+    ...(atZero.length > 0 ? [`${atZero.join(', ')} at $0`] : []),
   ].join(' · ');
 
   const option = {
@@ -171,6 +176,12 @@ export function costDistributionSvg(data: CostDistributionData, size: ChartSize 
       series: [{}, markLineOf(lines('percentile'), 'solid'), markLineOf(lines('cap'), 'dashed')],
     };
   });
+}
+
+function mergeEqual(markers: readonly { label: string; pico: bigint }[]): { label: string; pico: bigint }[] {
+  const byValue = new Map<bigint, string[]>();
+  for (const m of markers) byValue.set(m.pico, [...(byValue.get(m.pico) ?? []), m.label]);
+  return [...byValue].map(([pico, labels]) => ({ label: labels.join(', '), pico }));
 }
 
 function markerSeries(name: string, color: string, type: 'solid' | 'dashed') {

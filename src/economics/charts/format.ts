@@ -17,13 +17,16 @@ export function percentToNumber(p: Percent): number {
   return typeof p === 'number' ? p : Number(p);
 }
 
-/** "$1,234.50", "$12.30", "$0.0123": cents from a dollar up, three significant digits below. */
+/** "$1,234.50", "$12.30", "$0.50": cents from ten cents up; three significant digits below ("$0.0123"). */
 export function usdLabel(usd: number): string {
   if (usd === 0) return '$0';
-  if (Math.abs(usd) >= 1) {
-    return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const abs = Math.abs(usd);
+  const sign = usd < 0 ? '-' : '';
+  // 0.0999996 rounds to cents as $0.10, not to three digits as $0.1.
+  if (abs >= 0.0995) {
+    return `${sign}$${abs.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   }
-  return `$${Number(usd.toPrecision(3))}`;
+  return `${sign}$${Number(abs.toPrecision(3))}`;
 }
 
 /** Axis ticks: "$0.01", "$1", "$10", "$1,000", "$2.5" — no trailing zeros, float noise removed. */
