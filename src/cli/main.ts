@@ -5,6 +5,7 @@ import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
+import { registerRecommend } from './recommend.js';
 import { registerServe } from './serve.js';
 import { registerUsage } from './usage.js';
 import { registerWallets } from './wallets.js';
@@ -20,6 +21,7 @@ registerPlans(program);
 registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
+registerRecommend(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

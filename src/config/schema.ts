@@ -82,6 +82,13 @@ export const webhookDeliverySchema = z
   })
   .strict();
 
+export const economicsSchema = z
+  .object({
+    /** Added to each customer's monthly AI cost as "loaded cost" (USD per customer per month). */
+    overheadPerCustomerUsd: z.number().nonnegative().default(0),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -139,6 +146,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     webhooks: z.array(webhookEndpointSchema).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
+    economics: economicsSchema.default({ overheadPerCustomerUsd: 0 }),
   })
   .strict();
 
