@@ -13,6 +13,7 @@ import { parseTargetMargin, priceEndingIn9 } from '../src/economics/recommend/pr
 import { recommend } from '../src/economics/recommend/recommend.js';
 import { renderRecommendation } from '../src/economics/recommend/render-text.js';
 import { rowsReader } from '../src/economics/recommend/rows-reader.js';
+import { scanRows } from '../src/economics/recommend/scan-rows.js';
 import type { CallCostSample, MonthlyUsage } from '../src/economics/recommend/types.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
 import type { LedgerRow } from '../src/ledger/types.js';
@@ -170,15 +171,18 @@ describe('tiers from a crafted population of 100 customers', () => {
     const text = renderRecommendation(r);
     assert.match(text, /nearest-rank/);
     // c050: 50 calls × 1,000 tokens; $5 ÷ 50,000 tokens = $100 per million.
-    assert.match(text, /50 calls × 1,000 tokens = 50,000 tokens at \$100\/M blended = \$5\n/);
-    assert.match(text, /\$5 \+ \$2 overhead = \$7 loaded/);
+    assert.match(text, /^Tier recommendation, 2026-11 \(UTC\): 100 active customer-months, 100 customers\n/);
+    assert.match(text, /50 calls × 1,000 tokens = 50,000 tokens at \$100\/M blended = \$5\.00\n/);
+    assert.match(text, /\$5\.00 \+ \$2\.00 overhead = \$7\.00 loaded/);
     assert.match(
       text,
-      /price ≥ \$7 ÷ \(1 − 70\.00%\) = ≈\$23\.33 → smallest ending in 9 \(from \$19\): \$29/,
+      /price ≥ \$7\.00 ÷ \(1 − 70\.00%\) = ≈\$23\.33 → smallest ending in 9 \(from \$19\): \$29/,
     );
-    assert.match(text, /margin \(\$29 − \$7\) ÷ \$29 = 75\.86%/);
+    assert.match(text, /margin \(\$29 − \$7\.00\) ÷ \$29 = 75\.86%/);
+    assert.match(text, /overage: .* \$0\.10 ÷ \(1 − 70\.00%\) = ≈\$0\.33333333 → .*: \$0\.333334 per run/);
     assert.match(text, /P50 runs \(rank 50 of 100\) = 50 runs → ÷ 0\.8 = 62\.5 → 63 runs a month/);
-    assert.match(text, /raw ledger rows|rollups/);
+    // The memory reader stands for rollups and no raw store is given: averages per group.
+    assert.match(text, /approximated from rollups/);
   });
 
   test('no active customers: nothing to recommend, and nothing to write', async () => {
@@ -329,6 +333,75 @@ describe('per-call costs: raw rows, else rollups', () => {
     assert.equal(starter.per_call_cost!.p90_usd, '0.0000000006');
     assert.equal(starter.per_call_cost!.p90_over_p10, '6');
     assert.match(renderRecommendation(r), /approximated from rollups/);
+  });
+});
+
+describe('reading raw rows', () => {
+  test('every row once, across pages and past a page of rows sharing one millisecond', async () => {
+    const store = new SqliteStore(':memory:');
+    try {
+      const rows = [
+        ...Array.from({ length: 2_500 }, () => callRow({ ts: NOV + 5_000 })),
+        ...Array.from({ length: 1_700 }, (_, i) => callRow({ ts: NOV + i })),
+        callRow({ ts: DEC }), // outside [NOV, DEC)
+      ];
+      await store.append(rows);
+      const seen: string[] = [];
+      await scanRows(store, NOV, DEC, (r) => seen.push(r.id));
+      assert.equal(seen.length, 4_200);
+      assert.equal(new Set(seen).size, 4_200);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('per feature: each feature’s own spread beside the tier’s; customer-months across months', async () => {
+    const store = new SqliteStore(':memory:');
+    try {
+      // Two customers × two months. Every customer-month: 5 `chat` calls at 1,000 pico and 5 `agent`
+      // calls, 1,000 … 9,000 pico in October, twice that in November.
+      const OCT = Date.UTC(2026, 9, 1);
+      const rows: LedgerRow[] = [];
+      for (const month of [OCT, NOV])
+        for (const customer of ['a', 'b'])
+          for (let k = 1; k <= 5; k++) {
+            rows.push(callRow({ customer, ts: month + k, feature: 'chat', costPico: 1_000 }));
+            const agent = (2 * k - 1) * 1_000 * (month === NOV ? 2 : 1);
+            rows.push(callRow({ customer, ts: month + 100 + k, feature: 'agent', costPico: agent }));
+          }
+      await store.append(rows);
+      const r = await recommendFromLedger({
+        reader: rowsReader(store),
+        store,
+        options: { targetMarginBp: 7000, overheadPico: 0n },
+      });
+      assert.equal(r.customerMonths, 4);
+      assert.equal(r.customers, 2);
+      const j = presentRecommendation(r);
+      assert.deepEqual(j.period, { from: '2026-10-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
+      // Month costs: October 5,000 + 25,000 = 30,000; November 5,000 + 50,000 = 55,000. Sorted by cost, then
+      // customer: a-Oct, b-Oct, a-Nov, b-Nov. P50 = rank 2 (30,000): Starter's band is cost ≤ 37,500 →
+      // the two October months, 20 calls.
+      const starter = j.tiers[0]!;
+      assert.equal(starter.covering.customer, 'b');
+      assert.equal(starter.covering.month, '2026-10');
+      // agent, October: 1,3,5,7,9 (×1,000) twice: P10 rank 1 = 1,000, P90 rank 9 = 9,000: 9×.
+      // chat: all 1,000: 1×. Together (20 calls): twelve at 1,000, then two each of 3,000, 5,000, 7,000,
+      // 9,000: P10 rank 2 = 1,000, P90 rank 18 = 7,000: 7× → credits.
+      assert.deepEqual(
+        starter.features.map((f) => [f.feature, f.calls, f.p90_over_p10, f.credits]),
+        [
+          ['agent', 10, '9', true],
+          ['chat', 10, '1', false],
+        ],
+      );
+      assert.equal(starter.per_call_cost!.p90_over_p10, '7');
+      assert.equal(starter.budget.unit, 'credits');
+      // P50 cost 30,000 pico × 100 credits/USD = 0.000003 credits; ÷ 0.8 → rounded up to 1 credit.
+      assert.equal(starter.budget.amount, '1');
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -3,7 +3,11 @@
 
 import { picoToUsd } from '../../util/money.js';
 
-export const usd = (pico: bigint): string => `$${picoToUsd(pico)}`;
+/** Exact dollars, at least to the cent: 1800000000000n → "$1.80", 333334000000n → "$0.333334". */
+export function usd(pico: bigint): string {
+  const [whole, frac = ''] = picoToUsd(pico).split('.');
+  return `$${whole}.${frac.padEnd(2, '0')}`;
+}
 
 /** 1234567 → "1,234,567". */
 export function grouped(n: bigint | number): string {

@@ -20,10 +20,13 @@ export const SOURCE_NOTE: Record<CallCostSource, string> = {
   monthly_averages: 'Per-call costs approximated by each customer-month’s average cost per call.',
 };
 
-/** A fraction of pico-USD as dollars, "≈" in front when rounded. */
-function money(num: bigint, den: bigint, decimals: number): string {
+/** A fraction of pico-USD as dollars (to the cent at least, unless `cents` is false), "≈" in front when rounded. */
+function money(num: bigint, den: bigint, decimals: number, cents = true): string {
   const s = fraction(num, den * PICO_PER_USD, decimals);
-  return s.startsWith('≈') ? `≈$${s.slice(1)}` : `$${s}`;
+  const approx = s.startsWith('≈');
+  const [whole, frac = ''] = (approx ? s.slice(1) : s).split('.');
+  const digits = cents ? frac.padEnd(2, '0') : frac;
+  return `${approx ? '≈' : ''}$${whole}${digits ? `.${digits}` : ''}`;
 }
 
 const perCall = (f: Fraction) => money(f.num, f.den, 8);
@@ -41,7 +44,7 @@ function tierLines(t: TierRecommendation, r: LedgerRecommendation): string[] {
     `${t.label} (${t.id}) — ${cap}, priced for the P${t.percentile} customer-month`,
     `  P${t.percentile} customer-month by AI cost (rank ${t.rank} of ${t.n}): ${c.customer} in ${monthLabel(c.month)}`,
     `  ${grouped(c.runs)} calls × ${fraction(BigInt(c.tokens), BigInt(c.runs), 1)} tokens = ${grouped(c.tokens)} tokens` +
-      (c.tokens > 0 ? ` at ${money(c.costPico * 1_000_000n, BigInt(c.tokens), 4)}/M blended` : '') +
+      (c.tokens > 0 ? ` at ${money(c.costPico * 1_000_000n, BigInt(c.tokens), 4, false)}/M blended` : '') +
       ` = ${usd(c.costPico)}`,
     `  ${usd(c.costPico)} + ${usd(r.options.overheadPico)} overhead = ${usd(t.loadedPico)} loaded`,
     `  price ≥ ${usd(t.loadedPico)} ÷ (1 − ${formatBp(m)}) = ${money(t.loadedPico * 10_000n, BigInt(10_000 - m), 2)} → smallest ending in 9 (from $19): $${t.priceUsd}`,
@@ -86,9 +89,13 @@ function budgetLines(t: TierRecommendation, m: number): string[] {
 }
 
 export function renderRecommendation(r: LedgerRecommendation): string {
-  const period = r.period
-    ? `${monthLabel(r.period.from)} to ${monthLabel(r.period.to - 1)} (whole UTC months)`
-    : 'no data';
+  const first = r.period ? monthLabel(r.period.from) : '';
+  const last = r.period ? monthLabel(r.period.to - 1) : '';
+  const period = !r.period
+    ? 'no data'
+    : first === last
+      ? `${first} (UTC)`
+      : `${first} to ${last} (whole UTC months)`;
   const head = [
     `Tier recommendation, ${period}: ${grouped(r.customerMonths)} active customer-months, ${grouped(r.customers)} customers`,
     PERCENTILE_NOTE,
