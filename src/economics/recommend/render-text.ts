@@ -41,7 +41,7 @@ function tierLines(t: TierRecommendation, r: LedgerRecommendation): string[] {
   const m = r.options.targetMarginBp;
   const cap = t.id === 'starter' ? 'hard cap' : t.id === 'pro' ? 'soft cap' : 'overage past the allowance';
   const lines = [
-    `${t.label} (${t.id}) — ${cap}, priced for the P${t.percentile} customer-month`,
+    `${t.label} (plan ${t.id}) — ${cap}, priced for the P${t.percentile} customer-month`,
     `  P${t.percentile} customer-month by AI cost (rank ${t.rank} of ${t.n}): ${c.customer} in ${monthLabel(c.month)}`,
     `  ${grouped(c.runs)} calls × ${fraction(BigInt(c.tokens), BigInt(c.runs), 1)} tokens = ${grouped(c.tokens)} tokens` +
       (c.tokens > 0 ? ` at ${money(c.costPico * 1_000_000n, BigInt(c.tokens), 4, false)}/M blended` : '') +
