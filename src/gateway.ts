@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { Config } from './config/schema.js';
+import { overheadPicoFrom } from './economics/recommend/overhead.js';
 import { startWebhookDelivery } from './events/deliverer.js';
 import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
 import { setAside } from './journal/dead-letter.js';
@@ -117,6 +118,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
     adminKey: config.adminKey,
     maxBodyBytes: config.server.maxBodyBytes,
     outbox,
+    economics: { overheadPico: overheadPicoFrom(config) },
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

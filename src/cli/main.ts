@@ -6,6 +6,7 @@ import { registerEvents } from './events.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerRetention } from './retention.js';
+import { registerRecommend } from './recommend.js';
 import { registerServe } from './serve.js';
 import { registerUsage } from './usage.js';
 import { registerWallets } from './wallets.js';
@@ -22,6 +23,7 @@ registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
 registerRetention(program);
+registerRecommend(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

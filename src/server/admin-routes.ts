@@ -11,6 +11,7 @@ import type { Clock } from '../util/clock.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { adminBody, optionalString, pathParam } from './admin-body.js';
 import { handleAdminLimits, NotFound } from './admin-limits-routes.js';
+import { type AdminRecommendDeps, handleAdminRecommend } from './admin-recommend-routes.js';
 import { sendJson } from './respond.js';
 
 const DIMENSIONS: readonly UsageDimension[] = ['customer', 'feature', 'model', 'provider', 'day'];
@@ -23,6 +24,8 @@ export interface AdminDeps {
   outbox: OutboxStore;
   /** Resolves once the calls answered so far are in the ledger (it is fed in the background). */
   ledgerCaughtUp: () => Promise<void>;
+  /** Economics settings and reader for /recommend (overhead 0 and raw rows when absent). */
+  economics?: Omit<AdminRecommendDeps, 'store'>;
 }
 
 /** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
@@ -100,6 +103,8 @@ export async function handleAdmin(
       limits: deps.limits,
       clock: deps.clock,
     };
+    const recommendDeps = { store: deps.store, overheadPico: 0n, ...deps.economics };
+    if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, res)) return;
     if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);
   } catch (e) {

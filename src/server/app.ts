@@ -9,7 +9,7 @@ import { anthropicProtocol } from '../wire/anthropic/protocol.js';
 import { GatewayError } from '../wire/errors.js';
 import { openAIProtocol } from '../wire/openai/protocol.js';
 import type { WireProtocol } from '../wire/protocol.js';
-import { handleAdmin } from './admin-routes.js';
+import { type AdminDeps, handleAdmin } from './admin-routes.js';
 import { answerClientError } from './client-error.js';
 import { listModels } from './models-route.js';
 import { passthrough } from './passthrough.js';
@@ -22,6 +22,8 @@ export interface AppOptions {
   adminKey: string | undefined;
   maxBodyBytes: number;
   outbox: OutboxStore;
+  /** Economics settings for the admin API's reports (e.g. /admin/v1/recommend). */
+  economics?: AdminDeps['economics'];
 }
 
 /** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */
@@ -34,6 +36,7 @@ export function createApp(opts: AppOptions): Server {
     limits: deps.limits,
     outbox: opts.outbox,
     ledgerCaughtUp: () => deps.writer.caughtUp(),
+    economics: opts.economics,
   };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

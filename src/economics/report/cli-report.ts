@@ -23,7 +23,7 @@ export async function economicsReport(config: Readonly<Config>, o: ReportOutput)
   const range = reportRange(o, now, { period: '--period', from: '--from', to: '--to' });
   const storage = openStorage(config);
   try {
-    const { report, latestCosts } = await runReport(
+    const { report, latestCosts, caps } = await runReport(
       {
         reader: storage.economics,
         control: storage.store.control,
@@ -40,7 +40,7 @@ export async function economicsReport(config: Readonly<Config>, o: ReportOutput)
     }
     if (o.html) {
       const { writeHtmlReport } = await import('./render-html.js');
-      const files = await writeHtmlReport(o.html, report, tables, latestCosts);
+      const files = await writeHtmlReport(o.html, report, tables, { latestCosts, caps });
       process.stderr.write(`wrote ${files.join(', ')}\n`);
     }
     if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

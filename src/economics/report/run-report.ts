@@ -17,7 +17,11 @@ export interface ReportDeps {
   economics: EconomicsConfig;
 }
 
-export async function runReport(deps: ReportDeps, range: ReportRange, now: number): Promise<ReportResult> {
+export async function runReport(
+  deps: ReportDeps,
+  range: ReportRange,
+  now: number,
+): Promise<ReportResult & { caps: { label: string; usd: string }[] }> {
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
   const overheadPico = usdToPico(deps.economics.overheadPerCustomerUsd);
@@ -25,7 +29,10 @@ export async function runReport(deps: ReportDeps, range: ReportRange, now: numbe
   // Plan history is read once for the whole range and the weekly view (which may reach back before it).
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
   const history = await deps.reader.planHistory(historyFrom, Math.max(range.to, now));
-  return buildReport({
+  const caps = plans
+    .filter((p) => p.spec.budget?.unit === 'usd')
+    .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
+  const result = await buildReport({
     reader: deps.reader,
     catalog: deps.catalog,
     period: range.period,
@@ -45,4 +52,5 @@ export async function runReport(deps: ReportDeps, range: ReportRange, now: numbe
     targets: deps.economics.targets,
     classes: deps.economics.modelClasses,
   });
+  return { ...result, caps };
 }
