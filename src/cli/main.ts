@@ -6,6 +6,7 @@ import { registerEvents } from './events.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { registerUsage } from './usage.js';
 import { registerWallets } from './wallets.js';
 
@@ -20,6 +21,7 @@ registerPlans(program);
 registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
+registerSimulate(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
