@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { EconomicsReader } from '../economics/reader.js';
 import type { OutboxStore } from '../events/outbox-store.js';
 import type { Store } from '../ledger/types.js';
 import { usageReport } from '../limits/quota-view.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   adminKey: string | undefined;
   maxBodyBytes: number;
   outbox: OutboxStore;
+  /** The ledger's rollups (economics reports and the simulator), when the store has them. */
+  economics?: EconomicsReader;
 }
 
 /** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */
@@ -34,6 +37,8 @@ export function createApp(opts: AppOptions): Server {
     limits: deps.limits,
     outbox: opts.outbox,
     ledgerCaughtUp: () => deps.writer.caughtUp(),
+    catalog: deps.catalog,
+    economics: opts.economics,
   };
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
