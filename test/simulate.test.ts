@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { tasksOf } from '../src/economics/simulate/population.js';
 import { quantileFromPercentiles } from '../src/economics/simulate/quantile.js';
 import { runSimulation } from '../src/economics/simulate/run.js';
@@ -20,6 +21,7 @@ import { parsePlans, readPlansFile } from '../src/limits/plans-file.js';
 import { PriceCatalog } from '../src/pricing/catalog.js';
 import { picoToUsd } from '../src/util/money.js';
 import { runCli } from './helpers/cli.js';
+import { ADMIN_KEY, startHarness } from './helpers/harness.js';
 import { memoryReader, sums } from './helpers/memory-economics-reader.js';
 
 const catalog = new PriceCatalog();
@@ -449,5 +451,110 @@ describe('examples reproduce', () => {
       t.pro!.gross_margin_percent,
       (Math.round((1 - Number(proCost) / 588e12) * 10000) / 100).toFixed(2),
     );
+  });
+});
+
+describe('the edges: CLI and admin API', () => {
+  const playbook = [
+    '--plans',
+    'examples/simulate/playbook-plans.yaml',
+    '--scenario',
+    'examples/simulate/playbook-scenario.yaml',
+  ];
+
+  it('margin simulate --json prints the report (and creates no ledger for a synthetic population)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'margin-sim-cli-'));
+    const db = join(dir, 'none.db');
+    const r = await runCli(['simulate', ...playbook, '--json', '--db', db]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.source, 'scenario');
+    assert.equal(report.result.tiers[0].plan, 'pro');
+    assert.equal(report.result.tiers[0].cost.p95, '8.094'); // 760 × $0.0213 ÷ 2
+    assert.equal(report.result.tiers[0].margin_floor_percent, '83.48');
+    assert.deepEqual(
+      report.sensitivity.map((s: { levers: string }) => s.levers),
+      ['none', 'cache', 'priceDecline', 'all'],
+    );
+    assert.throws(() => readFileSync(db), /ENOENT/);
+  });
+
+  it('margin simulate: text by default; a bad scenario names the file, field and line; exit 1', async () => {
+    const text = await runCli(['simulate', ...playbook]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /pro\s+\$49\s+20\s+20 .*83\.48%/);
+    const dir = mkdtempSync(join(tmpdir(), 'margin-sim-cli-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'population:\n  pro:\n    customers: -1\n    tasksPerMonth: 3\n    costPerTaskUsd: 1\n',
+    );
+    const r = await runCli([
+      'simulate',
+      '--plans',
+      'examples/simulate/playbook-plans.yaml',
+      '--scenario',
+      bad,
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /bad\.yaml: invalid scenario/);
+    assert.match(r.stderr, /population\.pro\.customers \(line 3\)/);
+  });
+
+  describe('POST /admin/v1/simulate', () => {
+    let h: Awaited<ReturnType<typeof startHarness>>;
+    before(async () => {
+      h = await startHarness();
+    });
+    after(async () => {
+      await h.close();
+    });
+    const post = (body: unknown) =>
+      fetch(`${h.gateway.url}/admin/v1/simulate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const yaml = (f: string) => parseYaml(readFileSync(f, 'utf8'));
+
+    it('answers the same report as the CLI for the same inputs', async () => {
+      const res = await post({
+        plans: yaml('examples/simulate/three-tier-plans.yaml').plans,
+        scenario: yaml('examples/simulate/three-tier-scenario.yaml'),
+      });
+      assert.equal(res.status, 200);
+      const report = (await res.json()) as {
+        result: { tiers: { plan: string; margin_floor_percent: string }[] };
+      };
+      assert.deepEqual(
+        report.result.tiers.map((t) => [t.plan, t.margin_floor_percent]),
+        [
+          ['starter', '85.26'],
+          ['pro', '80.00'],
+          ['scale', '67.11'],
+        ],
+      );
+    });
+
+    it('bad input is a 400 naming the field', async () => {
+      const scenario = yaml('examples/simulate/playbook-scenario.yaml');
+      const plans = yaml('examples/simulate/playbook-plans.yaml').plans;
+      const cases: [unknown, RegExp][] = [
+        [{ scenario }, /^plans: required/],
+        [{ plans: { pro: { priceUsd: 'lots' } }, scenario }, /pro\.priceUsd: must be a non-negative decimal/],
+        [
+          { plans, scenario: { ...scenario, levers: { batch: { share: 2 } } } },
+          /levers\.batch\.share: must be a fraction/,
+        ],
+        [{ plans, scenario, from: { day: 1 } }, /^from: /],
+        [{ plans }, /^scenario: .*population/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await post(body);
+        assert.equal(res.status, 400, JSON.stringify(body));
+        const err = ((await res.json()) as { error: { message: string } }).error;
+        assert.match(err.message, message);
+      }
+    });
   });
 });
