@@ -265,6 +265,30 @@ describe('history: pace projection, days of the cycle, upgrades', () => {
     assert.equal(r.result.totals.upgrades, 0);
   });
 
+  it('keep: a customer on a plan that is not a candidate goes to the cheapest covering tier, with a note', async () => {
+    const legacy = [
+      { customer: 'c3', plan: 'legacy', mrrPico: 5_000_000_000_000n, from: NOV - DAY, to: null },
+    ];
+    const r = await runSimulation({
+      candidate,
+      from: NOV,
+      to: day(19),
+      reader: memoryReader([detail('c3', 3, 150)], legacy),
+      current,
+      catalog,
+      now: 0,
+    });
+    // 150 runs in 18 days → 250 by the month's end: basic (300) covers it. Today it pays its MRR, $5.
+    assert.deepEqual(
+      r.result.tiers.map((t) => t.customers),
+      [1, 0, 0],
+    );
+    assert.equal(r.result.totals.revenue_change_usd, '5');
+    assert.deepEqual(r.result.notes, [
+      '1 customer-month(s) on legacy, not a candidate plan: placed in the cheapest tier covering their usage',
+    ]);
+  });
+
   it('without a reader or a population it says what to give', async () => {
     await assert.rejects(runSimulation({ candidate, current, catalog, now: 0 }), /scenario: .*population/);
   });

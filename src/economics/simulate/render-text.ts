@@ -3,10 +3,17 @@ import type { SimulationReport } from './run.js';
 
 const pct = (v: string | null) => (v === null ? '-' : `${v}%`);
 const usd = (v: string | null) => (v === null ? '-' : `$${v}`);
-const days = (by: Record<string, number>) =>
-  Object.entries(by)
-    .map(([d, n]) => `d${d}×${n}`)
-    .join(' ') || '-';
+/** A day histogram in a few words: every day when there are few, else the first, median and last. */
+function days(by: Record<string, number>): string {
+  const all = Object.entries(by).flatMap(([d, n]) => Array<number>(n).fill(Number(d)));
+  if (all.length === 0) return '-';
+  if (Object.keys(by).length <= 4)
+    return Object.entries(by)
+      .map(([d, n]) => `d${d}×${n}`)
+      .join(' ');
+  all.sort((a, b) => a - b);
+  return `d${all[0]}…d${all.at(-1)}, median d${all[Math.ceil(all.length / 2) - 1]}`;
+}
 
 /** The simulation as terminal text: per-tier table, thresholds and upgrades, sensitivity. */
 export function renderSimulationText(r: SimulationReport): string {
@@ -77,6 +84,7 @@ export function renderSimulationText(r: SimulationReport): string {
     '',
     caps,
     '',
+    ...res.notes.map((n) => `note: ${n}`),
     `total: cost $${t.total_cost_usd}, revenue $${t.revenue_usd} (today $${t.current_revenue_usd}, change $${t.revenue_change_usd}), gross margin ${pct(t.gross_margin_percent)}, ${t.upgrades} upgrade(s), ${t.uncovered} customer(s) no tier covers`,
     '',
     'Margin floor by lever (each alone):',

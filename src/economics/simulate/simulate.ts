@@ -102,6 +102,8 @@ export interface SimulationResult {
   };
   /** Customers who cross a threshold, upgrade or fit no tier (the rest are as expected). */
   notable: CustomerOutcome[];
+  /** What the reader should know about how customers were placed. */
+  notes: string[];
 }
 
 /** The levers a scenario moves, by name, in the order they are applied. */
@@ -141,6 +143,7 @@ export function simulate(input: SimulateInput): SimulationResult {
   const overhead = usdToPico(input.scenario.overheadPerCustomerUsd);
   const acc = new Map(plans.map((p) => [p.name, newAcc()]));
   const notable: CustomerOutcome[] = [];
+  const unknownPlans = new Map<string, number>();
 
   for (const u of input.months) {
     const priced = priceMonth(u, input.scenario.levers, input.catalog, batch);
@@ -149,6 +152,10 @@ export function simulate(input: SimulateInput): SimulationResult {
     const projectedIn = memo((p: Plan) => project(measure(p, priced), u, roundingOf(p)));
 
     const kept = input.scenario.mapping === 'keep' && u.currentPlan ? byName.get(u.currentPlan) : undefined;
+    if (input.scenario.mapping === 'keep' && !kept) {
+      const key = u.currentPlan ?? '(no plan)';
+      unknownPlans.set(key, (unknownPlans.get(key) ?? 0) + 1);
+    }
     const covering = cheapestCovering(plans, projectedIn);
     const start = kept ?? covering ?? dearest(plans);
     const fits = covers(start, projectedIn(start));
@@ -219,6 +226,10 @@ export function simulate(input: SimulateInput): SimulationResult {
       uncovered: notable.filter((n) => n.uncovered).length,
     },
     notable,
+    notes: [...unknownPlans].map(
+      ([plan, n]) =>
+        `${n} customer-month(s) on ${plan}, not a candidate plan: placed in the cheapest tier covering their usage`,
+    ),
   };
 }
 
