@@ -163,6 +163,17 @@ describe('levers, each alone, as hand arithmetic says', () => {
     assert.equal(got, '0.384');
   });
 
+  it('a routing target the catalog cannot price, or without a provider, is an error naming the rule', () => {
+    assert.throws(
+      () => costWith({ openWeight: [{ to: 'no-such-model', provider: 'groq', share: 0.5 }] }),
+      /^Error: levers\.openWeight\.0\.to: model "no-such-model" \(provider groq\) has no catalog price/,
+    );
+    assert.throws(
+      () => costWith({ routing: [{ to: 'llama-3.3-70b-versatile', share: 0.5 }] }),
+      /levers\.routing\.0\.provider: provider is required/,
+    );
+  });
+
   it('routing shares that add up to more than 1 are an error naming the rules', () => {
     assert.throws(
       () =>

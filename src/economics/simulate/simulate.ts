@@ -26,6 +26,7 @@ import {
   project,
   roundingOf,
 } from './plan-fit.js';
+import { providerFor } from './population.js';
 import { priceLine } from './reprice.js';
 import type { Levers, Scenario } from './scenario-schema.js';
 import type { UsageMonth } from './types.js';
@@ -141,6 +142,7 @@ export function simulate(input: SimulateInput): SimulationResult {
   const byName = new Map(plans.map((p) => [p.name, p]));
   const batch = input.batchDiscountPercent ?? DEFAULT_BATCH_DISCOUNT_PERCENT;
   const overhead = usdToPico(input.scenario.overheadPerCustomerUsd);
+  checkTargets(input.scenario.levers, input.catalog, input.months[0]?.lines[0]?.at ?? Date.now());
   const acc = new Map(plans.map((p) => [p.name, newAcc()]));
   const notable: CustomerOutcome[] = [];
   const unknownPlans = new Map<string, number>();
@@ -321,6 +323,17 @@ function dayMeasures(plan: Plan, priced: readonly PricedLine[]): Map<number, Exa
     else groups.set(p.line.day, [p]);
   }
   return new Map([...groups].map(([d, g]) => [d, measure(plan, g)]));
+}
+
+/** A routing target the catalog cannot price would make every re-priced cost wrong: name the rule. */
+function checkTargets(levers: Levers, catalog: PriceCatalog, at: number): void {
+  for (const r of routeRules(levers)) {
+    const provider = providerFor(r.to, r.provider, `${r.field}.provider`);
+    if (!catalog.quote(provider, r.to, at))
+      throw new Error(
+        `${r.field}.to: model ${JSON.stringify(r.to)} (provider ${provider}) has no catalog price`,
+      );
+  }
 }
 
 const sumCost = (priced: readonly PricedLine[]) =>
