@@ -449,6 +449,14 @@ describe('examples reproduce', () => {
     assert.deepEqual(t.pro!.cost, pct(pro));
     assert.deepEqual(t.scale!.cost, pct(scale));
     assert.deepEqual(t.pro!.cost, { p50: '5.6', p90: '9.1', p95: '9.8', p99: '9.8' });
+    // The chart data: starter's costs $0.35 … $2.80 in 1-2-5 buckets, its cap and soft threshold in USD.
+    assert.deepEqual(t.starter!.cost_histogram, [
+      { from_usd: '0.2', to_usd: '0.5', customers: 1 }, // 0.35
+      { from_usd: '0.5', to_usd: '1', customers: 1 }, // 0.70
+      { from_usd: '1', to_usd: '2', customers: 3 }, // 1.05, 1.40, 1.75
+      { from_usd: '2', to_usd: '5', customers: 3 }, // 2.10, 2.45, 2.80
+    ]);
+    assert.deepEqual(t.starter!.budget, { unit: 'usd', cap: '3', soft_at: '2.4' });
     // Margin floors: 1 − P95 ÷ price.
     assert.equal(t.starter!.margin_floor_percent, '85.26'); // 1 − 2.8/19 = 0.852631…
     assert.equal(t.pro!.margin_floor_percent, '80.00'); // 1 − 9.8/49

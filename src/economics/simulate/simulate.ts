@@ -6,6 +6,7 @@ import type { PriceCatalog } from '../../pricing/catalog.js';
 import { picoToUsd, usdToPico } from '../../util/money.js';
 import { percentileOfSorted, sortAscending } from '../percentile.js';
 import { add, type Exact, marginPercent, round } from './exact.js';
+import { type Bucket, logHistogram } from './histogram.js';
 import {
   applyBatch,
   applyCache,
@@ -51,6 +52,10 @@ export interface TierResult {
   /** Monthly loaded cost per active customer, nearest rank. */
   cost: { p50: string | null; p90: string | null; p95: string | null; p99: string | null };
   margin_floor_percent: string | null;
+  /** The tier's budget and soft threshold in its unit (for marking the cap on a cost chart), if any. */
+  budget: { unit: string; cap: string; soft_at: string | null } | null;
+  /** Monthly cost of its active customers, log-scale buckets (charts). */
+  cost_histogram: Bucket[];
   total_cost_usd: string;
   revenue_usd: string;
   current_revenue_usd: string;
@@ -275,6 +280,15 @@ function tierResult(p: Plan, a: Acc): TierResult {
     active_customers: a.active,
     cost: { p50: pct(50), p90: pct(90), p95: pct(95), p99: pct(99) },
     margin_floor_percent: p95 === undefined ? null : marginPercent(p95, p.pricePico),
+    budget:
+      p.unit && p.cap !== undefined
+        ? {
+            unit: p.unit,
+            cap: formatUnits(p.cap, p.unit),
+            soft_at: p.softAt === undefined ? null : formatUnits(p.softAt, p.unit),
+          }
+        : null,
+    cost_histogram: logHistogram(sorted),
     total_cost_usd: picoToUsd(a.cost),
     revenue_usd: picoToUsd(a.revenue),
     current_revenue_usd: picoToUsd(a.current),
