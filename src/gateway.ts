@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { Config } from './config/schema.js';
-import { overheadPicoFrom } from './economics/recommend/overhead.js';
 import { startWebhookDelivery } from './events/deliverer.js';
 import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
 import { setAside } from './journal/dead-letter.js';
@@ -33,7 +32,6 @@ export interface Gateway {
 
 export interface StartOptions {
   clock?: Clock;
-  store?: Store;
   log?: GatewayDeps['log'];
 }
 
@@ -42,10 +40,7 @@ const JOURNALED_BATCH_DELAY_MS = 25;
 /** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
   await loadTokenizer();
-  // A store passed in belongs to the caller, who closes it.
-  const storage: { store: Store; retention?: Retention; close(): Promise<void> } = opts.store
-    ? { store: opts.store, close: async () => {} }
-    : openStorage(config, { writerThread: true });
+  const storage = openStorage(config, { writerThread: true });
   const store = storage.store;
   const log = opts.log ?? defaultLog;
   const registry = new ProviderRegistry(config);
@@ -89,8 +84,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   const expiry = setInterval(() => limits.expire(), 5000);
   expiry.unref();
   const retainDays = config.ledger.retainDays;
-  const pruning =
-    retainDays && storage.retention ? startDailyPrune(storage.retention, retainDays, clock, log) : undefined;
+  const pruning = retainDays ? startDailyPrune(storage.retention, retainDays, clock, log) : undefined;
   const outbox = new SqliteOutboxStore(config.db);
   const webhooks = startWebhookDelivery({
     store: outbox,
@@ -118,7 +112,7 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
     adminKey: config.adminKey,
     maxBodyBytes: config.server.maxBodyBytes,
     outbox,
-    economics: { overheadPico: overheadPicoFrom(config) },
+    economics: { reader: storage.economics, config: config.economics },
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

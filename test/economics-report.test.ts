@@ -99,7 +99,8 @@ function rowsFor(custs: Cust[]): LedgerRow[] {
 }
 
 // ---- independent arithmetic -------------------------------------------------------------------------
-const nearest = (sorted: bigint[], p: number): bigint => sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1] as bigint;
+const nearest = (sorted: bigint[], p: number): bigint =>
+  sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1] as bigint;
 function usdText(p: bigint): string {
   const whole = p / PICO;
   const frac = (p % PICO).toString().padStart(12, '0').replace(/0+$/, '');
@@ -112,7 +113,8 @@ function pct(a: bigint, b: bigint): string {
   const h = (x * 20000n + b) / (2n * b);
   return `${neg ? '-' : ''}${h / 100n}.${(h % 100n).toString().padStart(2, '0')}`;
 }
-const prorate = (price: bigint, days: number, of: number): bigint => (price * BigInt(days) * 2n + BigInt(of)) / (2n * BigInt(of));
+const prorate = (price: bigint, days: number, of: number): bigint =>
+  (price * BigInt(days) * 2n + BigInt(of)) / (2n * BigInt(of));
 
 describe('margin report', () => {
   const dir = mkdtempSync(join(tmpdir(), 'margin-report-'));
@@ -132,40 +134,86 @@ describe('margin report', () => {
         '  modelClasses: { small: [small-m], mid: [mid-m], large: [large-m] }',
       ].join('\n'),
     );
-    writeFileSync(
-      join(dir, 'plans.yaml'),
-      'plans:\n  starter: { priceUsd: 19 }\n  pro: { priceUsd: 99 }\n',
-    );
+    writeFileSync(join(dir, 'plans.yaml'), 'plans:\n  starter: { priceUsd: 19 }\n  pro: { priceUsd: 99 }\n');
     const store = new SqliteStore(db);
     await store.write(rows.map((request) => ({ request })));
     await store.close();
     assert.equal((await runCli(['plans', 'apply', join(dir, 'plans.yaml'), '--config', cfg])).code, 0);
     for (const c of custs) {
       if (c.plan === null) continue;
-      const res = await runCli(['customers', 'set-plan', c.id, c.plan, '--since', '2026-10-01', '--config', cfg]);
+      const res = await runCli([
+        'customers',
+        'set-plan',
+        c.id,
+        c.plan,
+        '--since',
+        '2026-10-01',
+        '--config',
+        cfg,
+      ]);
       assert.equal(res.code, 0, res.stderr);
       if (c.switchTo) {
         const since = new Date(NOV + (c.switchTo.day - 1) * DAY).toISOString();
-        const sw = await runCli(['customers', 'set-plan', c.id, c.switchTo.plan, '--since', since, '--config', cfg]);
+        const sw = await runCli([
+          'customers',
+          'set-plan',
+          c.id,
+          c.switchTo.plan,
+          '--since',
+          since,
+          '--config',
+          cfg,
+        ]);
         assert.equal(sw.code, 0, sw.stderr);
       }
     }
-    const out = await runCli(['report', '--from', '2026-11-01', '--to', '2026-12-01', '--json', '--config', cfg]);
+    const out = await runCli([
+      'report',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-12-01',
+      '--json',
+      '--config',
+      cfg,
+    ]);
     assert.equal(out.code, 0, out.stderr);
     report = JSON.parse(out.stdout);
   });
 
   /** Per (customer, plan) cost in November, the day of each row deciding the plan. */
   function segmentsExpected() {
-    const segs = new Map<string, { customer: string; plan: string | null; cost: bigint; active: boolean; revenue: bigint }>();
+    const segs = new Map<
+      string,
+      { customer: string; plan: string | null; cost: bigint; active: boolean; revenue: bigint }
+    >();
     const planOn = (c: Cust, ts: number) =>
       c.switchTo && ts >= NOV + (c.switchTo.day - 1) * DAY ? c.switchTo.plan : c.plan;
     for (const c of custs) {
       if (c.switchTo) {
         const d1 = c.switchTo.day - 1;
-        segs.set(`${c.id}|${c.plan}`, { customer: c.id, plan: c.plan, cost: 0n, active: false, revenue: prorate(PRICES[c.plan as string] as bigint, d1, 30) });
-        segs.set(`${c.id}|${c.switchTo.plan}`, { customer: c.id, plan: c.switchTo.plan, cost: 0n, active: false, revenue: prorate(PRICES[c.switchTo.plan] as bigint, 30 - d1, 30) });
-      } else segs.set(`${c.id}|${c.plan}`, { customer: c.id, plan: c.plan, cost: 0n, active: false, revenue: c.plan ? (PRICES[c.plan] as bigint) : 0n });
+        segs.set(`${c.id}|${c.plan}`, {
+          customer: c.id,
+          plan: c.plan,
+          cost: 0n,
+          active: false,
+          revenue: prorate(PRICES[c.plan as string] as bigint, d1, 30),
+        });
+        segs.set(`${c.id}|${c.switchTo.plan}`, {
+          customer: c.id,
+          plan: c.switchTo.plan,
+          cost: 0n,
+          active: false,
+          revenue: prorate(PRICES[c.switchTo.plan] as bigint, 30 - d1, 30),
+        });
+      } else
+        segs.set(`${c.id}|${c.plan}`, {
+          customer: c.id,
+          plan: c.plan,
+          cost: 0n,
+          active: false,
+          revenue: c.plan ? (PRICES[c.plan] as bigint) : 0n,
+        });
     }
     for (const r of rows) {
       const c = custs.find((x) => x.id === r.customer) as Cust;
@@ -187,7 +235,10 @@ describe('margin report', () => {
     const active = new Set(segs.filter((s) => s.active).map((s) => s.customer));
     // Overhead: each customer's months are prorated like revenue, so a mover pays 10/30 + 20/30 of it.
     let overhead = 0n;
-    for (const c of custs) overhead += c.switchTo ? prorate(OVERHEAD, c.switchTo.day - 1, 30) + prorate(OVERHEAD, 31 - c.switchTo.day, 30) : OVERHEAD;
+    for (const c of custs)
+      overhead += c.switchTo
+        ? prorate(OVERHEAD, c.switchTo.day - 1, 30) + prorate(OVERHEAD, 31 - c.switchTo.day, 30)
+        : OVERHEAD;
     assert.equal(b.totals.inference_cost_usd, usdText(cost));
     assert.equal(b.totals.revenue_usd, usdText(revenue));
     assert.equal(b.totals.customers, customers.size);
@@ -204,16 +255,24 @@ describe('margin report', () => {
       const tier = b.tiers.find((t: any) => t.plan === plan);
       assert.ok(tier, `tier ${plan}`);
       const mine = segs.filter((s) => s.plan === plan);
-      const act = mine.filter((s) => s.active).map((s) => s.cost).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      const act = mine
+        .filter((s) => s.active)
+        .map((s) => s.cost)
+        .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
       assert.equal(tier.customers, new Set(mine.map((s) => s.customer)).size);
       assert.equal(tier.active_customers, act.length);
-      for (const p of [50, 90, 95, 99]) assert.equal(tier[`p${p}_usd`], usdText(nearest(act, p)), `${plan} P${p}`);
+      for (const p of [50, 90, 95, 99])
+        assert.equal(tier[`p${p}_usd`], usdText(nearest(act, p)), `${plan} P${p}`);
       if (plan) {
         const price = PRICES[plan] as bigint;
         // Loaded P95: the movers' segments carry prorated overhead, so rank loaded costs, not cost + 3.
         const loadedSorted = mine
           .filter((s) => s.active)
-          .map((s) => s.cost + (s.customer === 'mover' ? prorate(OVERHEAD, s.plan === 'starter' ? 10 : 20, 30) : OVERHEAD))
+          .map(
+            (s) =>
+              s.cost +
+              (s.customer === 'mover' ? prorate(OVERHEAD, s.plan === 'starter' ? 10 : 20, 30) : OVERHEAD),
+          )
           .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
         assert.equal(tier.margin_floor_pct, pct(price - nearest(loadedSorted, 95), price));
       } else assert.equal(tier.margin_floor_pct, null);
@@ -234,7 +293,10 @@ describe('margin report', () => {
       e.active ||= r.inputTokens + r.outputTokens + r.cacheReadTokens > 0;
       per.set(r.customer, e);
     }
-    const costs = [...per.values()].filter((e) => e.active).map((e) => e.cost).sort((x, y) => (x > y ? -1 : x < y ? 1 : 0));
+    const costs = [...per.values()]
+      .filter((e) => e.active)
+      .map((e) => e.cost)
+      .sort((x, y) => (x > y ? -1 : x < y ? 1 : 0));
     const total = costs.reduce((s, x) => s + x, 0n);
     for (const x of [5, 10, 20]) {
       const n = Math.ceil((x * costs.length) / 100);
@@ -270,7 +332,10 @@ describe('margin report', () => {
     for (const f of FEATURES) {
       const mine = rows.filter((r) => r.feature === f);
       const all = mine.reduce((s, r) => s + r.inputTokens + r.cacheReadTokens, 0);
-      const cached = mine.reduce((s, r) => s + r.cacheReadTokens + (r.cacheHit ? r.inputTokens + r.cacheReadTokens : 0), 0);
+      const cached = mine.reduce(
+        (s, r) => s + r.cacheReadTokens + (r.cacheHit ? r.inputTokens + r.cacheReadTokens : 0),
+        0,
+      );
       const row = report.cache.find((c: any) => c.feature === f);
       assert.equal(row.input_tokens, all);
       assert.equal(row.hit_rate_pct, pct(BigInt(cached), BigInt(all)));
@@ -300,7 +365,17 @@ describe('margin report', () => {
 
   test('--csv writes each table; the admin route has the same data', async () => {
     const out = join(dir, 'csv');
-    const res = await runCli(['report', '--from', '2026-11-01', '--to', '2026-12-01', '--csv', out, '--config', cfg]);
+    const res = await runCli([
+      'report',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-12-01',
+      '--csv',
+      out,
+      '--config',
+      cfg,
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const tiers = readFileSync(join(out, '2026-11-tiers.csv'), 'utf8');
     assert.match(tiers, /^plan,price,customers/);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type StoreFlags, configFrom } from './context.js';
+import { configFrom, type StoreFlags } from './context.js';
 
 interface ReportFlags extends StoreFlags {
   period?: string;
@@ -13,7 +13,9 @@ interface ReportFlags extends StoreFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('unit economics: cost per customer by tier (P50–P99), margin floors, gross margin, the weekly view')
+    .description(
+      'unit economics: cost per customer by tier (P50–P99), margin floors, gross margin, the weekly view',
+    )
     .option('--period <month|week>', 'one section per calendar month or ISO week (UTC)', 'month')
     .option('--from <time>', 'from (inclusive), ISO-8601 or epoch ms; default: 3 months (or 12 weeks) back')
     .option('--to <time>', 'to (exclusive), ISO-8601 or epoch ms; default: now')

@@ -83,7 +83,6 @@ export const webhookDeliverySchema = z
   })
   .strict();
 
-
 export const configSchema = z
   .object({
     server: z

@@ -4,5 +4,8 @@ import { PriceCatalog } from './catalog.js';
 
 /** The price catalog as the gateway prices calls: config overrides, and each provider's catalog id. */
 export function catalogFor(config: Readonly<Config>, registry: ProviderRegistry): PriceCatalog {
-  return new PriceCatalog(config.pricing.overrides, (id) => registry.providers.get(id)?.catalogProvider ?? id);
+  return new PriceCatalog(
+    config.pricing.overrides,
+    (id) => registry.providers.get(id)?.catalogProvider ?? id,
+  );
 }
