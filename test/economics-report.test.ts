@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import type { EconomicsReport, TierRow } from '../src/economics/report/types.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
 import type { LedgerRow } from '../src/ledger/types.js';
 import { runCli } from './helpers/cli.js';
@@ -98,6 +99,11 @@ function rowsFor(custs: Cust[]): LedgerRow[] {
   return rows;
 }
 
+function must<T>(v: T | undefined, what: string): T {
+  assert.ok(v !== undefined, `missing: ${what}`);
+  return v as T;
+}
+
 // ---- independent arithmetic -------------------------------------------------------------------------
 const nearest = (sorted: bigint[], p: number): bigint =>
   sorted[Math.max(1, Math.ceil((p * sorted.length) / 100)) - 1] as bigint;
@@ -122,7 +128,7 @@ describe('margin report', () => {
   const cfg = join(dir, 'margin.yaml');
   const custs = population();
   const rows = rowsFor(custs);
-  let report: any;
+  let report: EconomicsReport;
 
   before(async () => {
     writeFileSync(
@@ -226,7 +232,10 @@ describe('margin report', () => {
   }
 
   test('totals: cost, revenue, active customers, cost % of revenue, gross margin on loaded cost', () => {
-    const b = report.buckets.find((x: any) => x.label === '2026-11');
+    const b = must(
+      report.buckets.find((x) => x.label === '2026-11'),
+      'November',
+    );
     assert.ok(b, 'a bucket for November');
     const segs = segmentsExpected();
     const cost = rows.reduce((s, r) => s + BigInt(r.costPico ?? 0), 0n);
@@ -249,10 +258,16 @@ describe('margin report', () => {
   });
 
   test('tiers: nearest-rank percentiles over active customers, margin floor on loaded P95, under water', () => {
-    const b = report.buckets.find((x: any) => x.label === '2026-11');
+    const b = must(
+      report.buckets.find((x) => x.label === '2026-11'),
+      'November',
+    );
     const segs = segmentsExpected();
     for (const plan of ['starter', 'pro', null]) {
-      const tier = b.tiers.find((t: any) => t.plan === plan);
+      const tier = must(
+        b.tiers.find((t) => t.plan === plan),
+        `tier ${plan}`,
+      );
       assert.ok(tier, `tier ${plan}`);
       const mine = segs.filter((s) => s.plan === plan);
       const act = mine
@@ -262,7 +277,7 @@ describe('margin report', () => {
       assert.equal(tier.customers, new Set(mine.map((s) => s.customer)).size);
       assert.equal(tier.active_customers, act.length);
       for (const p of [50, 90, 95, 99])
-        assert.equal(tier[`p${p}_usd`], usdText(nearest(act, p)), `${plan} P${p}`);
+        assert.equal(tier[`p${p}_usd` as keyof TierRow], usdText(nearest(act, p)), `${plan} P${p}`);
       if (plan) {
         const price = PRICES[plan] as bigint;
         // Loaded P95: the movers' segments carry prorated overhead, so rank loaded costs, not cost + 3.
@@ -285,7 +300,10 @@ describe('margin report', () => {
   });
 
   test('concentration: the ⌈x% × n⌉ dearest active customers', () => {
-    const b = report.buckets.find((x: any) => x.label === '2026-11');
+    const b = must(
+      report.buckets.find((x) => x.label === '2026-11'),
+      'November',
+    );
     const per = new Map<string, { cost: bigint; active: boolean }>();
     for (const r of rows) {
       const e = per.get(r.customer) ?? { cost: 0n, active: false };
@@ -301,11 +319,14 @@ describe('margin report', () => {
     for (const x of [5, 10, 20]) {
       const n = Math.ceil((x * costs.length) / 100);
       const top = costs.slice(0, n).reduce((s, v) => s + v, 0n);
-      const row = b.concentration.top.find((t: any) => t.percent === x);
+      const row = must(
+        b.concentration.top.find((t) => t.percent === x),
+        `top ${x}%`,
+      );
       assert.equal(row.customers, n);
       assert.equal(row.cost_share_pct, pct(top, total));
     }
-    assert.equal(b.concentration.customers[0].cost_usd, usdText(costs[0] as bigint));
+    assert.equal(must(b.concentration.customers[0], 'top customer').cost_usd, usdText(costs[0] as bigint));
   });
 
   test('cost by feature, model, provider and tag; model classes; cache hit rate per feature', () => {
@@ -321,12 +342,15 @@ describe('margin report', () => {
       ['by_tag', (r: LedgerRow) => [...(r.tags ?? [])]],
     ] as const) {
       const want = sumBy(key);
-      const got = new Map(report[field].map((x: any) => [x.key, x.cost_usd]));
+      const got = new Map(report[field].map((x) => [x.key, x.cost_usd] as const));
       assert.equal(got.size, want.size, field);
       for (const [k, v] of want) assert.equal(got.get(k), usdText(v), `${field} ${k}`);
     }
     const small = rows.filter((r) => r.modelServed === 'small-m').length;
-    const cls = report.model_classes.find((c: any) => c.class === 'small');
+    const cls = must(
+      report.model_classes.find((c) => c.class === 'small'),
+      'small',
+    );
     assert.equal(cls.requests, small);
     assert.equal(cls.request_share_pct, pct(BigInt(small), BigInt(rows.length)));
     for (const f of FEATURES) {
@@ -336,7 +360,10 @@ describe('margin report', () => {
         (s, r) => s + r.cacheReadTokens + (r.cacheHit ? r.inputTokens + r.cacheReadTokens : 0),
         0,
       );
-      const row = report.cache.find((c: any) => c.feature === f);
+      const row = must(
+        report.cache.find((c) => c.feature === f),
+        f,
+      );
       assert.equal(row.input_tokens, all);
       assert.equal(row.hit_rate_pct, pct(BigInt(cached), BigInt(all)));
     }
@@ -349,7 +376,11 @@ describe('margin report', () => {
     const w0 = Date.parse('2026-11-23T00:00:00Z');
     const inWeek = rows.filter((r) => r.ts >= w0 && r.ts < w0 + 7 * DAY);
     const cost = inWeek.reduce((s, r) => s + BigInt(r.costPico ?? 0), 0n);
-    const m = (name: string) => report.weekly.metrics.find((x: any) => x.name.startsWith(name));
+    const m = (name: string) =>
+      must(
+        report.weekly.metrics.find((x) => x.name.startsWith(name)),
+        name,
+      );
     assert.equal(m('inference cost').this_week, usdText(cost));
     // Revenue per day = monthly ÷ 30 (November), so the week's revenue is 7/30 of each plan's price.
     let revenue = 0n;
