@@ -145,33 +145,27 @@ describe('margin report', () => {
     await store.write(rows.map((request) => ({ request })));
     await store.close();
     assert.equal((await runCli(['plans', 'apply', join(dir, 'plans.yaml'), '--config', cfg])).code, 0);
+    // Everyone at once from a CSV (one transaction), then the mover's switch through set-plan --since.
+    const csv = ['customer,plan,mrr,since']
+      .concat(custs.filter((c) => c.plan !== null).map((c) => `${c.id},${c.plan},,2026-10-01`))
+      .join('\n');
+    writeFileSync(join(dir, 'customers.csv'), `${csv}\n`);
+    const imp = await runCli(['customers', 'import', join(dir, 'customers.csv'), '--config', cfg]);
+    assert.equal(imp.code, 0, imp.stderr);
     for (const c of custs) {
-      if (c.plan === null) continue;
-      const res = await runCli([
+      if (!c.switchTo) continue;
+      const since = new Date(NOV + (c.switchTo.day - 1) * DAY).toISOString();
+      const sw = await runCli([
         'customers',
         'set-plan',
         c.id,
-        c.plan,
+        c.switchTo.plan,
         '--since',
-        '2026-10-01',
+        since,
         '--config',
         cfg,
       ]);
-      assert.equal(res.code, 0, res.stderr);
-      if (c.switchTo) {
-        const since = new Date(NOV + (c.switchTo.day - 1) * DAY).toISOString();
-        const sw = await runCli([
-          'customers',
-          'set-plan',
-          c.id,
-          c.switchTo.plan,
-          '--since',
-          since,
-          '--config',
-          cfg,
-        ]);
-        assert.equal(sw.code, 0, sw.stderr);
-      }
+      assert.equal(sw.code, 0, sw.stderr);
     }
     const out = await runCli([
       'report',
