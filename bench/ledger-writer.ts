@@ -55,4 +55,6 @@ for (let i = 0; i < N; i += BATCH) await store.append(rows.slice(i, i + BATCH));
 const secs = (performance.now() - start) / 1000;
 await store.close();
 rmSync(dir, { recursive: true, force: true });
-console.log(`${N} rows, ${CUSTOMERS} customers, in batches of ${BATCH}: ${secs.toFixed(2)} s, ${Math.round(N / secs)} rows/s`);
+console.log(
+  `${N} rows, ${CUSTOMERS} customers, in batches of ${BATCH}: ${secs.toFixed(2)} s, ${Math.round(N / secs)} rows/s`,
+);
