@@ -11,6 +11,7 @@ import { openJournal } from '../src/journal/replay.js';
 import { MIGRATIONS } from '../src/ledger/sqlite/migrations.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
 import { LedgerWriter } from '../src/ledger/writer.js';
+import { parseTags } from '../src/pipeline/tags.js';
 import { PriceCatalog } from '../src/pricing/catalog.js';
 import { openStorage } from '../src/storage/open.js';
 import { expected, firstOfEachId, randomRows, tests } from './conformance/ledger-rollups.js';
@@ -231,5 +232,22 @@ describe('tags in the request journal', () => {
     );
     journal.close();
     await store.close();
+  });
+});
+
+describe('parseTags', () => {
+  test('16 distinct tags fit; duplicates do not count; absent or empty is none', () => {
+    const sixteen = Array.from({ length: 16 }, (_, i) => `t${i}`);
+    assert.deepEqual(parseTags(sixteen.join(',')), sixteen);
+    assert.deepEqual(parseTags(`${sixteen.join(',')},t0, t15`), sixteen);
+    assert.deepEqual(parseTags(['a', 'b,a']), ['a', 'b']);
+    assert.equal(parseTags(undefined), undefined);
+    assert.equal(parseTags(''), undefined);
+    assert.deepEqual(parseTags('x'.repeat(64)), ['x'.repeat(64)]);
+    assert.throws(
+      () => parseTags(`${sixteen.join(',')},t16`),
+      /x-margin-tags: at most 16 distinct tags \(got 17\)/,
+    );
+    assert.throws(() => parseTags(' '), /x-margin-tags: each tag/);
   });
 });
