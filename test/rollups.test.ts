@@ -116,7 +116,9 @@ describe('request tags through the gateway (x-margin-tags)', () => {
       rows.map((r) => r.tags),
     );
     const day = Math.floor(row.ts / 86_400_000) * 86_400_000;
-    const tagDays = await openStorage({ db: h.db }).economics.tagDays(day, day + 86_400_000);
+    const reader = openStorage({ db: h.db });
+    const tagDays = await reader.economics.tagDays(day, day + 86_400_000);
+    await reader.close();
     const count = (tag: string) => tagDays.find((t) => t.tag === tag)?.requests;
     assert.deepEqual([count('team:search'), count('exp/42'), count('beta')], [1, 1, 2]);
     const cost = (tag: string) => tagDays.find((t) => t.tag === tag)?.costPico;
