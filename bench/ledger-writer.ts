@@ -1,5 +1,7 @@
-// Ledger writer throughput: rows/s through the write path's transaction (prepareApplyOps), in batches
-// like the group commit's. Run: node --import tsx bench/ledger-writer.ts [rows] [batch]
+// Ledger writer throughput: rows/s through the write path's transaction (prepareApplyOps) on the writer
+// thread, in batches like the group commit's. Rows spread over 30 days; consecutive rows belong to
+// different customers (the worst case for rollups: every row of a batch touches its own groups).
+// Run: node --import tsx bench/ledger-writer.ts [rows] [batch] [customers]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +10,12 @@ import type { LedgerRow } from '../src/ledger/types.js';
 
 const N = Number(process.argv[2] ?? 200_000);
 const BATCH = Number(process.argv[3] ?? 100);
+const CUSTOMERS = Number(process.argv[4] ?? 2000);
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 0, 1);
 
 function row(i: number): LedgerRow {
-  const c = (i * 7919) % 2000;
+  const c = (i * 7919) % CUSTOMERS;
   return {
     id: `req_bench_${i.toString(36).padStart(8, '0')}`,
     ts: t0 + Math.floor(i / (N / 30)) * DAY + (i % 1000) * 1000,
@@ -52,4 +55,6 @@ for (let i = 0; i < N; i += BATCH) await store.append(rows.slice(i, i + BATCH));
 const secs = (performance.now() - start) / 1000;
 await store.close();
 rmSync(dir, { recursive: true, force: true });
-console.log(`${N} rows in batches of ${BATCH}: ${secs.toFixed(2)} s, ${Math.round(N / secs)} rows/s`);
+console.log(
+  `${N} rows, ${CUSTOMERS} customers, in batches of ${BATCH}: ${secs.toFixed(2)} s, ${Math.round(N / secs)} rows/s`,
+);

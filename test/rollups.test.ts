@@ -1,13 +1,18 @@
 // Rollups over SQLite (file with the writer thread, and :memory:), the migration that adds them to an
 // existing ledger, and request tags end to end through the real OpenAI SDK.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
+import { openJournal } from '../src/journal/replay.js';
 import { MIGRATIONS } from '../src/ledger/sqlite/migrations.js';
+import { SqliteStore } from '../src/ledger/sqlite/store.js';
+import { LedgerWriter } from '../src/ledger/writer.js';
+import { parseTags } from '../src/pipeline/tags.js';
+import { PriceCatalog } from '../src/pricing/catalog.js';
 import { openStorage } from '../src/storage/open.js';
 import { expected, firstOfEachId, randomRows, tests } from './conformance/ledger-rollups.js';
 import { type Harness, startHarness } from './helpers/harness.js';
@@ -111,7 +116,9 @@ describe('request tags through the gateway (x-margin-tags)', () => {
       rows.map((r) => r.tags),
     );
     const day = Math.floor(row.ts / 86_400_000) * 86_400_000;
-    const tagDays = await openStorage({ db: h.db }).economics.tagDays(day, day + 86_400_000);
+    const reader = openStorage({ db: h.db });
+    const tagDays = await reader.economics.tagDays(day, day + 86_400_000);
+    await reader.close();
     const count = (tag: string) => tagDays.find((t) => t.tag === tag)?.requests;
     assert.deepEqual([count('team:search'), count('exp/42'), count('beta')], [1, 1, 2]);
     const cost = (tag: string) => tagDays.find((t) => t.tag === tag)?.costPico;
@@ -139,5 +146,110 @@ describe('request tags through the gateway (x-margin-tags)', () => {
         },
       );
     }
+  });
+});
+
+describe('tags in the request journal', () => {
+  test('begin and settle lines carry tags; lines written before tags existed still replay', async () => {
+    const dir = join(tmp(), 'j');
+    mkdirSync(dir);
+    const ts = Date.parse('2026-11-01T10:00:00Z');
+    const head = {
+      ts,
+      customer: 'acme',
+      keyId: 'k',
+      feature: 'chat',
+      provider: 'openai',
+      protocol: 'openai',
+      modelRequested: 'gpt-4o-mini',
+    };
+    const begin = (id: string, extra = {}) => ({
+      ...head,
+      id,
+      model: 'gpt-4o-mini',
+      inputTokens: 100,
+      bodyBytes: 400,
+      wallet: null,
+      ...extra,
+    });
+    const settled = (id: string, extra = {}) => ({
+      ...head,
+      id,
+      modelServed: null,
+      modelRouted: null,
+      inputTokens: 10,
+      outputTokens: 5,
+      reasoningTokens: 0,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: 0,
+      costPico: 1000,
+      unpriced: false,
+      estimated: false,
+      cacheHit: false,
+      status: 200,
+      errorCode: null,
+      latencyMs: 1,
+      ttftMs: null,
+      streamed: false,
+      ...extra,
+    });
+    // Hand-written lines, as an older and the current gateway wrote them (a bad `tags` value is dropped).
+    const lines = [
+      { b: begin('old_orphan') },
+      { b: begin('new_orphan', { tags: ['beta', 'exp/1'] }) },
+      { b: begin('bad_orphan', { tags: 'not-a-list' }) },
+      { b: begin('old_settled') },
+      { s: { request: settled('old_settled') } },
+      { b: begin('new_settled', { tags: ['beta'] }) },
+      { s: { request: settled('new_settled', { tags: ['beta'] }) } },
+    ];
+    writeFileSync(join(dir, '0000000001.log'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const store = new SqliteStore(join(tmp(), 'l.db'));
+    const writer = new LedgerWriter(store);
+    const catalog = new PriceCatalog([], (id) => id);
+    const { journal, replayed } = await openJournal(
+      dir,
+      { writer, control: store.control, catalog },
+      { segmentBytes: 4096, reserveBytes: 8192, log: () => {} },
+    );
+    assert.deepEqual(replayed, { settles: 2, orphans: 3 });
+    await writer.drain();
+    const tags = Object.fromEntries((await store.requests({})).map((r) => [r.id, r.tags]));
+    assert.deepEqual(tags, {
+      old_orphan: undefined,
+      new_orphan: ['beta', 'exp/1'],
+      bad_orphan: undefined,
+      old_settled: undefined,
+      new_settled: ['beta'],
+    });
+    const day = Date.parse('2026-11-01T00:00:00Z');
+    const byTag = await store.economics().tagDays(day, day + 86_400_000);
+    assert.deepEqual(
+      byTag.map((t) => [t.tag, t.requests]),
+      [
+        ['beta', 2],
+        ['exp/1', 1],
+      ],
+    );
+    journal.close();
+    await store.close();
+  });
+});
+
+describe('parseTags', () => {
+  test('16 distinct tags fit; duplicates do not count; absent or empty is none', () => {
+    const sixteen = Array.from({ length: 16 }, (_, i) => `t${i}`);
+    assert.deepEqual(parseTags(sixteen.join(',')), sixteen);
+    assert.deepEqual(parseTags(`${sixteen.join(',')},t0, t15`), sixteen);
+    assert.deepEqual(parseTags(['a', 'b,a']), ['a', 'b']);
+    assert.equal(parseTags(undefined), undefined);
+    assert.equal(parseTags(''), undefined);
+    assert.deepEqual(parseTags('x'.repeat(64)), ['x'.repeat(64)]);
+    assert.throws(
+      () => parseTags(`${sixteen.join(',')},t16`),
+      /x-margin-tags: at most 16 distinct tags \(got 17\)/,
+    );
+    assert.throws(() => parseTags(' '), /x-margin-tags: each tag/);
   });
 });

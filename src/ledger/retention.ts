@@ -7,8 +7,9 @@ export interface Retention {
   /**
    * Deletes raw rows older than `before` floored to 00:00 UTC (the horizon), keeping their ids so they
    * are never added again. Figures read from rollups do not change. Returns the horizon and the count.
+   * An aborted `signal` stops it between chunks (what went is consistent; the rest goes next time).
    */
-  prune(before: number): Promise<{ horizon: number; deleted: number }>;
+  prune(before: number, signal?: AbortSignal): Promise<{ horizon: number; deleted: number }>;
   /**
    * Recomputes the rollups from raw rows for days from the prune horizon on; older days keep their rollups
    * (their rows are gone). Returns that horizon (0: never pruned).
@@ -23,8 +24,8 @@ export function retentionHorizon(retainDays: number, now: number): number {
 
 /**
  * The gateway's own pruning when `ledger.retainDays` is set: once at start, then once a day, in the
- * background (the rows go on the writer thread, in chunks between ledger commits). `stop` waits for a
- * prune in progress, so the store can close after it.
+ * background (the rows go on the writer thread, in chunks between ledger commits). `stop` ends a prune in
+ * progress after its current chunk, so the store can close after it.
  */
 export function startDailyPrune(
   retention: Retention,
@@ -33,10 +34,12 @@ export function startDailyPrune(
   log: (msg: string, fields?: Record<string, unknown>) => void,
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
+  const stopped = new AbortController();
   const run = () => {
     running = running.then(async () => {
       try {
-        const { horizon, deleted } = await retention.prune(retentionHorizon(retainDays, clock.now()));
+        const before = retentionHorizon(retainDays, clock.now());
+        const { horizon, deleted } = await retention.prune(before, stopped.signal);
         if (deleted > 0)
           log('pruned raw ledger rows (their figures stay in the rollups)', {
             deleted,
@@ -53,6 +56,7 @@ export function startDailyPrune(
   return {
     async stop() {
       clearInterval(timer);
+      stopped.abort();
       await running;
     },
   };

@@ -123,7 +123,7 @@ export class SqliteStore implements Store, Retention {
    * can never be added again; rollups keep their figures. In chunks, on the writer thread when there is
    * one, so ledger commits go on in between. Returns the horizon and how many rows went.
    */
-  async prune(before: number): Promise<{ horizon: number; deleted: number }> {
+  async prune(before: number, signal?: AbortSignal): Promise<{ horizon: number; deleted: number }> {
     const horizon = Math.floor(before / DAY_MS) * DAY_MS;
     let deleted = 0;
     for (;;) {
@@ -131,7 +131,7 @@ export class SqliteStore implements Store, Retention {
         ? await this.writer.prune(horizon, PRUNE_CHUNK)
         : this.pruneChunk(horizon, PRUNE_CHUNK);
       deleted += n;
-      if (n < PRUNE_CHUNK) return { horizon, deleted };
+      if (n < PRUNE_CHUNK || signal?.aborted) return { horizon, deleted };
     }
   }
 
