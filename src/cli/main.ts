@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
+import { registerGenerate } from './generate.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerServe } from './serve.js';
@@ -21,6 +22,7 @@ registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
 registerDemo(program);
+registerGenerate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`margin: ${e instanceof Error ? e.message : String(e)}\n`);
