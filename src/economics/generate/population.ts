@@ -1,5 +1,5 @@
 import type { FeatureProfile } from './features.js';
-import { forkRng, normal, type Rng } from './prng.js';
+import { cumulate, forkRng, normal, pickCumulative, type Rng } from './prng.js';
 
 // The synthetic customer base: heavy-tailed request intensity (lognormal, σ = 2: the top 10% of
 // customers send about three quarters of the requests, as in real API services), sign-ups and
@@ -39,6 +39,8 @@ const OFFSETS: readonly [number, number][] = [
   [8, 0.15],
 ];
 
+const OFFSET_CUMULATIVE = cumulate(OFFSETS.map(([, w]) => w));
+
 export function customerId(i: number, count: number): string {
   return `cust-${String(i + 1).padStart(Math.max(6, String(count).length), '0')}`;
 }
@@ -68,8 +70,7 @@ export function makePopulation(
         ? startMs - Math.floor(rng.next() * 365 * DAY_MS)
         : startMs + Math.floor(rng.next() * span);
     if (rng.next() < 0.04) churnMs[i] = joinMs[i]! + Math.floor(rng.next() * (endMs - joinMs[i]!));
-    let x = rng.next();
-    utcOffsetH[i] = OFFSETS.find(([, w]) => (x -= w) < 0)?.[0] ?? 0;
+    utcOffsetH[i] = OFFSETS[pickCumulative(rng, OFFSET_CUMULATIVE)]![0];
     let s = 0;
     features.forEach((f, j) => {
       s += f.share * Math.exp(normal(rng));
