@@ -15,7 +15,7 @@ export interface ModelChoice {
 
 export interface FeatureProfile {
   name: string;
-  /** Share of all sessions. */
+  /** Share of all calls (before each customer's own mix). */
   share: number;
   /** Total input tokens (fresh + cached) and output tokens, from a uniform draw. */
   input: (u: number) => number;
@@ -99,7 +99,7 @@ export function featureProfiles(t: TraceSummaries): FeatureProfile[] {
     ),
     feature(
       'rag',
-      0.25,
+      0.22,
       { input: t.ragpulse.inputTokens, output: t.ragpulse.outputTokens, source: t.ragpulse.name },
       [
         [oa('gpt-4o-mini'), 40],
@@ -116,7 +116,7 @@ export function featureProfiles(t: TraceSummaries): FeatureProfile[] {
     ),
     feature(
       'agent',
-      0.1,
+      0.12,
       { input: t.mooncake.inputTokens, output: t.mooncake.outputTokens, source: t.mooncake.name },
       [
         [an('claude-sonnet-4-5'), 50],
@@ -133,7 +133,7 @@ export function featureProfiles(t: TraceSummaries): FeatureProfile[] {
     ),
     feature(
       'long-doc',
-      0.05,
+      0.06,
       {
         input: t.mooncake.inputTokens,
         inputScale: 1.5,

@@ -73,7 +73,8 @@ export function makePopulation(
     utcOffsetH[i] = OFFSETS[pickCumulative(rng, OFFSET_CUMULATIVE)]![0];
     let s = 0;
     features.forEach((f, j) => {
-      s += f.share * Math.exp(normal(rng));
+      // Shares are of calls; a feature with longer sessions needs fewer of them.
+      s += (f.share / f.sessionScale) * Math.exp(normal(rng));
       featureCumulative[i * features.length + j] = s;
     });
   }
