@@ -49,10 +49,15 @@ export function registerGenerate(program: Command): void {
         (id) => config.providers[id]?.catalogProvider ?? id,
       );
       const db = openLedger(config.db, { writable: true });
-      // A bulk load touches index pages all over the file: a bigger page cache (256 MiB) keeps it fast.
+      // A bulk load touches index pages all over the file: a bigger page cache (256 MiB) keeps it fast,
+      // and checkpoints every 64 MiB of WAL instead of 4 MiB copy each page fewer times. No fsync: an
+      // interrupted generation is re-run, not recovered (the gateway's own connections keep NORMAL).
       db.pragma('cache_size = -262144');
+      db.pragma('wal_autocheckpoint = 16384');
+      db.pragma('synchronous = OFF');
       const bar = await progressBar(rows);
       const started = performance.now();
+      const cpuStarted = process.cpuUsage();
       try {
         const r = await generateUsage(db, {
           customers,
@@ -65,6 +70,9 @@ export function registerGenerate(program: Command): void {
         });
         bar?.stop();
         const seconds = (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuStarted);
+        // CPU time too: on a shared machine the wall clock says more about the neighbours than about this.
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         const summary = {
           db: config.db,
           rows: r.rows,
@@ -78,6 +86,8 @@ export function registerGenerate(program: Command): void {
           response_cache_hits: r.cacheHitRows,
           seconds: Math.round(seconds * 10) / 10,
           rows_per_second: Math.round(r.rows / seconds),
+          cpu_seconds: Math.round(cpuSeconds * 10) / 10,
+          rows_per_cpu_second: Math.round(r.rows / cpuSeconds),
         };
         if (o.json) return void process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         process.stdout.write(
@@ -85,7 +95,7 @@ export function registerGenerate(program: Command): void {
             `${summary.from} to ${summary.to}\n` +
             `total cost $${summary.cost_usd} (${r.errorRows} errors, ${r.cacheHitRows} response-cache hits, ` +
             `${r.unpricedRows} unpriced)\n` +
-            `${summary.seconds} s, ${summary.rows_per_second} rows/s → ${config.db}\n`,
+            `${summary.seconds} s, ${summary.rows_per_second} rows/s (${summary.rows_per_cpu_second} per CPU second) → ${config.db}\n`,
         );
       } finally {
         bar?.stop();
