@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { calcPrice } from '@pydantic/genai-prices';
 import Database from 'better-sqlite3';
+import { AliasTable } from '../src/economics/generate/alias-table.js';
 import { generateUsage } from '../src/economics/generate/generate.js';
+import { createRng } from '../src/economics/generate/prng.js';
+import { apportion } from '../src/economics/generate/schedule.js';
 import { openLedger } from '../src/ledger/sqlite/open-ledger.js';
 import { PriceCatalog } from '../src/pricing/catalog.js';
 import { runCli } from './helpers/cli.js';
@@ -284,6 +287,31 @@ describe('margin generate', () => {
       file,
     ]);
     assert.match(badEnd.stderr, /--end: not a date/);
+  });
+});
+
+describe('generator parts', () => {
+  test('apportion: integer shares that sum exactly, largest remainders first', () => {
+    // 10 × 1/3 = 3.33 each: floors 3, 3, 3 and the one left over goes to the first of the tied remainders.
+    assert.deepEqual(apportion(10, [1, 1, 1]), [4, 3, 3]);
+    // 7 × (0.5, 0.3, 0.2) = 3.5, 2.1, 1.4: floors 3, 2, 1; remainders .5 > .4 > .1 take the one left.
+    assert.deepEqual(apportion(7, [5, 3, 2]), [4, 2, 1]);
+    assert.deepEqual(apportion(5, [0, 0]), [0, 0]);
+  });
+
+  test('alias table draws each index in proportion to its weight', () => {
+    const table = new AliasTable([1, 2, 0, 7]);
+    const rng = createRng('alias');
+    const counts = [0, 0, 0, 0];
+    const n = 200_000;
+    for (let i = 0; i < n; i++) counts[table.draw(rng)]!++;
+    assert.equal(counts[2], 0);
+    for (const [i, p] of [
+      [0, 0.1],
+      [1, 0.2],
+      [3, 0.7],
+    ] as const)
+      assert.ok(Math.abs(counts[i]! / n - p) < 0.005, `index ${i}: ${counts[i]! / n}`);
   });
 });
 
