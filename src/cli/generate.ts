@@ -4,8 +4,8 @@ import { parseTimeArg } from '../util/time-arg.js';
 import { configFrom, type StoreFlags } from './context.js';
 
 const DAY_MS = 86_400_000;
-/** Calls per customer per day when --rows is not given. */
-const DEFAULT_ROWS_PER_CUSTOMER_DAY = 3;
+/** Calls per customer per day when --rows is not given: enough that plan margins are worth reading. */
+const DEFAULT_ROWS_PER_CUSTOMER_DAY = 10;
 
 interface GenerateFlags extends StoreFlags {
   customers?: string;
