@@ -217,9 +217,9 @@ describe('margin generate', () => {
     assert.deepEqual(
       plans.map((p) => [p.name, (JSON.parse(p.spec) as { priceUsd: string }).priceUsd]),
       [
-        ['pro', '99'],
-        ['scale', '499'],
-        ['starter', '29'],
+        ['pro', '49'],
+        ['scale', '199'],
+        ['starter', '19'],
       ],
     );
     const customers = read<{ id: string; plan: string | null }>('a.db', 'SELECT id, plan FROM customers');

@@ -8,8 +8,8 @@ import { type PlanSpec, planSpecSchema } from '../../limits/plan-schema.js';
 export function generatedPlans(): Record<string, PlanSpec> {
   return {
     starter: planSpecSchema.parse({
-      priceUsd: '29',
-      budget: { unit: 'usd', amount: '8' },
+      priceUsd: '19',
+      budget: { unit: 'usd', amount: '5' },
       soft: {
         thresholdPercent: 80,
         lanes: { 'claude-sonnet-4-5': 'claude-haiku-4-5', 'gpt-4o': 'gpt-4o-mini' },
@@ -18,14 +18,14 @@ export function generatedPlans(): Record<string, PlanSpec> {
       features: { 'long-doc': { maxPercent: 20 } },
     }),
     pro: planSpecSchema.parse({
-      priceUsd: '99',
-      budget: { unit: 'usd', amount: '35' },
+      priceUsd: '49',
+      budget: { unit: 'usd', amount: '15' },
       soft: { thresholdPercent: 80 },
       hardCap: { action: 'throttle', lanes: { 'claude-sonnet-4-5': 'claude-haiku-4-5' }, concurrency: 2 },
     }),
     scale: planSpecSchema.parse({
-      priceUsd: '499',
-      budget: { unit: 'usd', amount: '200' },
+      priceUsd: '199',
+      budget: { unit: 'usd', amount: '80' },
       overage: { pricePerUnitUsd: '1.25' },
     }),
   };
