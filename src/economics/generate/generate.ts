@@ -4,7 +4,7 @@ import { prepareApplyOps } from '../../ledger/sqlite/insert-requests.js';
 import type { LedgerRow, WriteOp } from '../../ledger/types.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { AliasTable } from './alias-table.js';
-import { featureProfiles } from './features.js';
+import { type FeatureProfile, featureProfiles, type ModelChoice } from './features.js';
 import { makeCall } from './make-call.js';
 import { generatedPlans } from './plans.js';
 import { DAY_MS, makePopulation, type Population } from './population.js';
@@ -45,7 +45,8 @@ const BATCH = 100_000;
  * Writes a synthetic, heavy-tailed usage history into an open ledger: plans and customers through the
  * control plane's writes, then every call through the ledger's write path (prepareApplyOps, so whatever
  * that path maintains alongside the rows is maintained here too), day by day, a batch per transaction.
- * Memory is bounded by a batch, whatever the total. Deterministic for a seed and the other options.
+ * Memory is bounded by a batch and the number of customers, whatever the total. Deterministic for a
+ * seed and the other options.
  */
 export async function generateUsage(db: Database.Database, o: GenerateOptions): Promise<GenerateResult> {
   const summaries = o.summaries ?? loadTraceSummaries();
@@ -113,8 +114,8 @@ export async function generateUsage(db: Database.Database, o: GenerateOptions): 
 interface PendingCall {
   ts: number;
   customer: number;
-  feature: ReturnType<typeof featureProfiles>[number];
-  model: ReturnType<typeof featureProfiles>[number]['models'][number];
+  feature: FeatureProfile;
+  model: ModelChoice;
   turn: number;
   tags: readonly string[];
 }
@@ -129,7 +130,7 @@ function daySessions(
   pickCustomer: AliasTable,
   pop: Population,
   arrivals: ReturnType<typeof makeArrivals>,
-  features: ReturnType<typeof featureProfiles>,
+  features: readonly FeatureProfile[],
   result: GenerateResult,
 ): PendingCall[] {
   const out: PendingCall[] = [];
