@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
+import { registerGenerate } from './generate.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerRecommend } from './recommend.js';
@@ -29,6 +30,7 @@ registerReport(program);
 registerRecommend(program);
 registerSimulate(program);
 registerDemo(program);
+registerGenerate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`margin: ${e instanceof Error ? e.message : String(e)}\n`);
