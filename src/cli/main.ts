@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
+import { registerImport } from './import.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerServe } from './serve.js';
@@ -20,6 +21,7 @@ registerPlans(program);
 registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
+registerImport(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
