@@ -8,28 +8,18 @@ import type { LedgerRow } from '../../ledger/types.js';
 /** Rows per transaction: big enough to amortise the commit, small enough to hold the write lock briefly. */
 export const BATCH_ROWS = 10_000;
 
-/** Where validated rows go: the ledger, or (dry run) nowhere, counting what would have been written. */
-export interface RowSink {
-  add(row: LedgerRow): void;
-  /** Writes what is pending; call once at the end. */
-  flush(): void;
-  readonly imported: number;
-  /** Rows whose request id the ledger (or this import) already holds: re-importing adds nothing twice. */
-  readonly present: number;
-  close(): void;
-}
-
 /**
  * Writes rows through the ledger's op path (prepareApplyOps: the gateway's own transaction, so whatever
  * else that path maintains with each row is maintained for imported rows too), one transaction per batch.
  * Ids the ledger holds are counted as present and not written again.
  */
-export class LedgerBatchWriter implements RowSink {
+export class LedgerBatchWriter {
   private readonly db: Database.Database;
   private readonly apply: ReturnType<typeof prepareApplyOps>;
   private readonly exists: Database.Statement;
   private pending: LedgerRow[] = [];
   imported = 0;
+  /** Rows whose request id the ledger (or this import) already holds: re-importing adds nothing twice. */
   present = 0;
 
   constructor(private readonly file: string) {
@@ -43,6 +33,7 @@ export class LedgerBatchWriter implements RowSink {
     if (this.pending.length >= BATCH_ROWS) this.flush();
   }
 
+  /** Writes what is pending; call once at the end. */
   flush(): void {
     if (this.pending.length === 0) return;
     const rows = this.pending;
@@ -78,7 +69,7 @@ export class LedgerBatchWriter implements RowSink {
 }
 
 /** Dry run: reads the ledger (never creates or migrates it) to count rows already present. */
-export class DryRunSink implements RowSink {
+export class DryRunSink {
   private readonly db: Database.Database | undefined;
   private readonly exists: Database.Statement | undefined;
   private readonly seen = new Set<string>();
@@ -94,7 +85,7 @@ export class DryRunSink implements RowSink {
     if (hasTable) this.exists = this.db.prepare('SELECT 1 FROM requests WHERE id = ?').pluck();
   }
 
-  add(row: LedgerRow): void {
+  add(row: LedgerRow): undefined {
     if (this.seen.has(row.id) || this.exists?.get(row.id) !== undefined) {
       this.present++;
       return;
@@ -102,8 +93,6 @@ export class DryRunSink implements RowSink {
     this.seen.add(row.id);
     this.imported++;
   }
-
-  flush(): void {}
 
   close(): void {
     this.db?.close();

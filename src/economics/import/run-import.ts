@@ -1,12 +1,14 @@
 import { createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Config } from '../../config/schema.js';
+import type { LedgerRow } from '../../ledger/types.js';
 import { picoToUsd } from '../../util/money.js';
-import { DryRunSink, LedgerBatchWriter, type RowSink } from './batch-writer.js';
+import { DryRunSink, LedgerBatchWriter } from './batch-writer.js';
 import { fromLiteLLM, LITELLM_CUSTOMER_FIELDS, LITELLM_NAMES, looksLikeLiteLLM } from './litellm.js';
 import { differs, ImportPricer } from './pricer.js';
 import { readCsv } from './read-csv.js';
 import { readJsonl } from './read-jsonl.js';
+import { SpillFile } from './spill-file.js';
 import { splitInput } from './split-input.js';
 import { toLedgerRow } from './to-ledger-row.js';
 import type { FieldProblem, ImportFormat, SourceRecord } from './types.js';
@@ -65,38 +67,53 @@ export function guessFormat(file: string): ImportFormat {
   );
 }
 
+/** Where the check pass puts the rows it accepts: a spill file to write from, or a dry run's counter. */
+interface Sink {
+  add(row: LedgerRow): Promise<void> | undefined;
+}
+
 /**
- * Imports request logs in two passes: the first validates and prices every row of every file and
- * reports the bad ones; when there are more than `maxErrors`, nothing is written. Otherwise the second
- * pass writes the good rows in batches (one transaction each), skipping request ids already in the ledger.
- * A dry run stops after the first pass and counts what would be written.
+ * Imports request logs in two steps. First every row of every file is validated and priced, bad ones
+ * reported, and the good ones kept in a temporary file; when there are more than `maxErrors` bad rows,
+ * nothing is written. Otherwise the kept rows are written in batches (one transaction each), skipping
+ * request ids already in the ledger. A dry run stops after the first step, counting what would be written.
  */
 export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   for (const f of opts.files) statSync(f); // a missing file fails before anything is read
   const pricer = new ImportPricer(opts.config);
-  const dry = opts.dryRun ? new DryRunSink(opts.db) : undefined;
-  let check: ImportSummary;
-  try {
-    check = await pass(opts, pricer, 'check', dry);
-  } finally {
-    dry?.close();
+  if (opts.dryRun) {
+    const dry = new DryRunSink(opts.db);
+    try {
+      const s = await check(opts, pricer, dry);
+      return { ...s, imported: dry.imported, present: dry.present };
+    } finally {
+      dry.close();
+    }
   }
-  if (opts.dryRun || check.bad > opts.maxErrors) return check;
-  const writer = new LedgerBatchWriter(opts.db);
+  const spill = new SpillFile();
   try {
-    const done = await pass(opts, pricer, 'import', writer);
-    return { ...done, written: true };
+    const s = await check(opts, pricer, spill);
+    await spill.finish();
+    if (s.bad > opts.maxErrors) return s;
+    const writer = new LedgerBatchWriter(opts.db);
+    try {
+      const total = spill.bytes;
+      const progress = (bytes: number, done: boolean) =>
+        opts.onProgress?.({ pass: 'import', file: opts.db, bytes, total, done });
+      for await (const rows of spill.read((b) => progress(b, false))) for (const row of rows) writer.add(row);
+      writer.flush();
+      progress(total, true);
+    } finally {
+      writer.close();
+    }
+    return { ...s, imported: writer.imported, present: writer.present, written: true };
   } finally {
-    writer.close();
+    spill.remove();
   }
 }
 
-async function pass(
-  opts: ImportOptions,
-  pricer: ImportPricer,
-  name: 'check' | 'import',
-  sink: RowSink | undefined,
-): Promise<ImportSummary> {
+/** Reads, validates and prices every row of every file; good rows go to `sink`, bad ones are reported. */
+async function check(opts: ImportOptions, pricer: ImportPricer, sink: Sink): Promise<ImportSummary> {
   const s: ImportSummary = {
     read: 0,
     imported: 0,
@@ -108,8 +125,6 @@ async function pass(
     unchecked: 0,
     written: false,
   };
-  // Bad rows are reported once, in the first pass.
-  const report = name === 'check' ? opts.onBadRow : () => {};
   for (const file of opts.files) {
     const total = statSync(file).size;
     const input = createReadStream(file, { highWaterMark: 1 << 20 });
@@ -122,31 +137,30 @@ async function pass(
       first = false;
       s.read++;
       if (s.read % PROGRESS_EVERY === 0)
-        opts.onProgress?.({ pass: name, file, bytes: input.bytesRead, total, done: false });
-      const problems = importOne(rec, format, opts, pricer, s, sink, file);
-      if (problems) {
+        opts.onProgress?.({ pass: 'check', file, bytes: input.bytesRead, total, done: false });
+      const row = importOne(rec, format, opts, pricer, s, file);
+      if (Array.isArray(row)) {
         s.bad++;
-        report(`${file}:${rec.line}: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`);
+        opts.onBadRow(`${file}:${rec.line}: ${row.map((p) => `${p.field}: ${p.problem}`).join('; ')}`);
+      } else {
+        const wait = sink.add(row);
+        if (wait) await wait;
       }
     }
-    opts.onProgress?.({ pass: name, file, bytes: total, total, done: true });
+    opts.onProgress?.({ pass: 'check', file, bytes: total, total, done: true });
   }
-  sink?.flush();
-  s.imported = sink?.imported ?? 0;
-  s.present = sink?.present ?? 0;
   return s;
 }
 
-/** Validates, prices and hands on one record; returns its problems when it is a bad row. */
+/** Validates and prices one record: its ledger row, or its problems when it is a bad row. */
 function importOne(
   rec: SourceRecord,
   format: ImportFormat,
   opts: ImportOptions,
   pricer: ImportPricer,
   s: ImportSummary,
-  sink: RowSink | undefined,
   file: string,
-): FieldProblem[] | undefined {
+): LedgerRow | FieldProblem[] {
   if (rec.error) return [{ field: 'record', problem: rec.error }];
   const litellm = format === 'litellm';
   const mapped = litellm ? fromLiteLLM(rec.fields) : { fields: rec.fields, problems: [] };
@@ -175,6 +189,5 @@ function importOne(
         );
     }
   } else if (cost === null) s.unpriced++;
-  sink?.add(toLedgerRow(r, usage, provider, cost, opts.config));
-  return undefined;
+  return toLedgerRow(r, usage, provider, cost, opts.config);
 }

@@ -3,6 +3,8 @@
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
 /** Earliest and latest accepted times: an epoch in seconds (1.7e9) would land in January 1970. */
 const MIN_MS = Date.UTC(2000, 0, 1);
 const MAX_MS = Date.UTC(2100, 0, 1);
@@ -10,6 +12,18 @@ const MAX_MS = Date.UTC(2100, 0, 1);
 /** Epoch ms from ISO-8601 text or epoch milliseconds (number or digits); a string naming the problem otherwise. */
 export function parseTimestamp(v: unknown): number | string {
   let ms: number;
+  // The common case first: a full UTC ISO date-time (what toISOString writes) Date.parse reads as is.
+  if (
+    typeof v === 'string' &&
+    v.length >= 20 &&
+    v.length <= 24 &&
+    v[10] === 'T' &&
+    v.endsWith('Z') &&
+    ISO_UTC.test(v)
+  ) {
+    ms = Date.parse(v);
+    if (Number.isFinite(ms) && ms >= MIN_MS && ms < MAX_MS) return ms;
+  }
   if (typeof v === 'number' || (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()))) {
     ms = Math.floor(Number(v));
   } else if (typeof v === 'string' && v.trim() !== '') {
