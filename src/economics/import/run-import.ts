@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { LedgerRow } from '../../ledger/types.js';
@@ -57,6 +57,18 @@ export interface ImportSummary {
 const FLAGGED_EXAMPLES = 5;
 const PROGRESS_EVERY = 4096;
 
+function readable(file: string): void {
+  try {
+    if (!statSync(file).isFile()) throw new Error('not a file');
+    accessSync(file, constants.R_OK);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new Error(`${file}: cannot read it (${why})`);
+  }
+}
+
 /** The format of a file from its extension; `.csv` may still turn out to be LiteLLM's (see its header). */
 export function guessFormat(file: string): ImportFormat {
   const ext = extname(file).toLowerCase();
@@ -79,7 +91,7 @@ interface Sink {
  * request ids already in the ledger. A dry run stops after the first step, counting what would be written.
  */
 export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
-  for (const f of opts.files) statSync(f); // a missing file fails before anything is read
+  for (const f of opts.files) readable(f); // a missing file fails before anything is read
   const pricer = new ImportPricer(opts.config);
   if (opts.dryRun) {
     const dry = new DryRunSink(opts.db);
