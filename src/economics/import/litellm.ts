@@ -69,7 +69,9 @@ export function fromLiteLLM(row: Obj): { fields: Obj; problems: FieldProblem[] }
 
   const tags = jsonColumn(row.request_tags, 'request_tags', problems);
   const status = String(row.status ?? metadata.status ?? '').toLowerCase();
+  // Every column stays readable (for --customer-field); the native fields are set over them.
   const fields: Obj = {
+    ...row,
     request_id: row.request_id,
     model: row.model,
     model_requested: blank(row.model_group) ? undefined : row.model_group,
@@ -89,9 +91,6 @@ export function fromLiteLLM(row: Obj): { fields: Obj; problems: FieldProblem[] }
     tags: Array.isArray(tags)
       ? tags.filter((t) => !(typeof t === 'string' && /^user-agent:/i.test(t)))
       : tags,
-    end_user: row.end_user,
-    user: row.user,
-    team_id: row.team_id,
   };
   const start = parseTimestamp(row.startTime);
   if (typeof start === 'number') {
