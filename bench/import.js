@@ -62,20 +62,27 @@ async function writeFile(file) {
   await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
 }
 
+/** Runs one import in a child process: wall time, and the child's CPU time (`times` of a POSIX shell). */
 function runImport(file, db) {
   const built = path.join(root, 'dist/cli/main.js');
   const argv = existsSync(built)
     ? [built, 'import', file, '--db', db]
     : ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'import', file, '--db', db];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, argv, {
+  const r = spawnSync('/bin/sh', ['-c', '"$0" "$@"; s=$?; times >&2; exit $s', process.execPath, ...argv], {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`import failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
-  return { seconds, summary: r.stdout.trim() };
+  // `times` prints the shell's user/sys, then its children's: "0m12.340s 0m3.210s".
+  const children = r.stderr.trim().split('\n').at(-1) ?? '';
+  const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, m) => sum + Number(m[1]) * 60 + Number(m[2]),
+    0,
+  );
+  return { seconds, cpu, summary: r.stdout.trim() };
 }
 
 const only = arg('--generate', undefined);
@@ -89,7 +96,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'margin-import-bench-'));
 try {
   const file = path.join(dir, 'requests.jsonl');
   const db = path.join(dir, 'ledger.db');
-  let t0 = Date.now();
+  const t0 = Date.now();
   await writeFile(file);
   const mb = statSync(file).size / 1048576;
   console.log(
@@ -97,12 +104,12 @@ try {
   );
   const first = runImport(file, db);
   console.log(
-    `import into a fresh ledger: ${first.seconds.toFixed(1)} s (${Math.round(rows / first.seconds).toLocaleString('en-US')} rows/s)`,
+    `import into a fresh ledger: ${first.seconds.toFixed(1)} s wall, ${first.cpu.toFixed(1)} s CPU (user + sys), ` +
+      `${Math.round(rows / first.seconds).toLocaleString('en-US')} rows/s wall; load average ${os.loadavg()[0].toFixed(1)}`,
   );
   console.log(`  ${first.summary}`);
-  t0 = Date.now();
   const again = runImport(file, db);
-  console.log(`re-import (all present): ${again.seconds.toFixed(1)} s`);
+  console.log(`re-import (all present): ${again.seconds.toFixed(1)} s wall, ${again.cpu.toFixed(1)} s CPU`);
   console.log(`  ${again.summary}`);
   console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`);
   if (keep) console.log(`kept ${dir}`);
