@@ -4,6 +4,7 @@ import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
 import { registerGenerate } from './generate.js';
+import { registerImport } from './import.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerRecommend } from './recommend.js';
@@ -29,6 +30,7 @@ registerRetention(program);
 registerReport(program);
 registerRecommend(program);
 registerSimulate(program);
+registerImport(program);
 registerDemo(program);
 registerGenerate(program);
 
