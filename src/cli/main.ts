@@ -6,7 +6,10 @@ import { registerEvents } from './events.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
 import { registerRecommend } from './recommend.js';
+import { registerReport } from './report.js';
+import { registerRetention } from './retention.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { registerUsage } from './usage.js';
 import { registerWallets } from './wallets.js';
 
@@ -21,7 +24,10 @@ registerPlans(program);
 registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
+registerRetention(program);
+registerReport(program);
 registerRecommend(program);
+registerSimulate(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

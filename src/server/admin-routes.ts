@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EconomicsConfig } from '../config/economics-schema.js';
+import type { EconomicsReader } from '../economics/reader.js';
 import type { OutboxStore } from '../events/outbox-store.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentKey, presentRow, presentUsage, usageTotal } from '../ledger/present.js';
@@ -7,11 +9,15 @@ import { StoreBusyError } from '../ledger/store-busy.js';
 import type { Store, UsageDimension } from '../ledger/types.js';
 import type { LimitsEngine } from '../limits/engine.js';
 import { presentedKey } from '../pipeline/identify.js';
+import type { PriceCatalog } from '../pricing/catalog.js';
 import type { Clock } from '../util/clock.js';
+import { usdToPico } from '../util/money.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { adminBody, optionalString, pathParam } from './admin-body.js';
 import { handleAdminLimits, NotFound } from './admin-limits-routes.js';
-import { type AdminRecommendDeps, handleAdminRecommend } from './admin-recommend-routes.js';
+import { handleAdminRecommend } from './admin-recommend-routes.js';
+import { handleAdminReport } from './admin-report-routes.js';
+import { handleAdminSimulate } from './admin-simulate-routes.js';
 import { sendJson } from './respond.js';
 
 const DIMENSIONS: readonly UsageDimension[] = ['customer', 'feature', 'model', 'provider', 'day'];
@@ -24,8 +30,9 @@ export interface AdminDeps {
   outbox: OutboxStore;
   /** Resolves once the calls answered so far are in the ledger (it is fed in the background). */
   ledgerCaughtUp: () => Promise<void>;
-  /** Economics settings and reader for /recommend (overhead 0 and raw rows when absent). */
-  economics?: Omit<AdminRecommendDeps, 'store'>;
+  catalog: PriceCatalog;
+  /** Rollups and settings for /reports/economics, /simulate and /recommend. */
+  economics: { reader: EconomicsReader; config: EconomicsConfig };
 }
 
 /** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
@@ -45,7 +52,7 @@ export async function handleAdmin(
   const q = url.searchParams;
   const path = url.pathname.slice('/admin/v1'.length);
   // Reads see every call already answered: the background ledger commit is brought forward for them.
-  if (req.method === 'GET') await deps.ledgerCaughtUp();
+  if (req.method === 'GET' || path === '/simulate') await deps.ledgerCaughtUp();
   try {
     if (req.method === 'GET' && path === '/requests') {
       const limit = q.has('limit') ? Number(q.get('limit')) : 100;
@@ -103,9 +110,27 @@ export async function handleAdmin(
       limits: deps.limits,
       clock: deps.clock,
     };
-    const recommendDeps = { store: deps.store, overheadPico: 0n, ...deps.economics };
+    const recommendDeps = {
+      store: deps.store,
+      reader: deps.economics.reader,
+      overheadPico: usdToPico(deps.economics.config.overheadPerCustomerUsd),
+    };
+    const reportDeps = {
+      ...deps.economics,
+      control: deps.store.control,
+      catalog: deps.catalog,
+      clock: deps.clock,
+    };
+    if (await handleAdminReport(reportDeps, req.method ?? 'GET', path, q, res)) return;
     if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, res)) return;
     if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
+    const simulateDeps = {
+      control: deps.store.control,
+      catalog: deps.catalog,
+      clock: deps.clock,
+      economics: deps.economics.reader,
+    };
+    if (await handleAdminSimulate(simulateDeps, req.method ?? 'GET', path, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);
   } catch (e) {
     if (e instanceof NotFound) return fail(res, 404, e.message);

@@ -22,8 +22,8 @@ export interface AppOptions {
   adminKey: string | undefined;
   maxBodyBytes: number;
   outbox: OutboxStore;
-  /** Economics settings for the admin API's reports (e.g. /admin/v1/recommend). */
-  economics?: AdminDeps['economics'];
+  /** Rollups and settings for the admin API's economics routes (report, simulate, recommend). */
+  economics: AdminDeps['economics'];
 }
 
 /** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */
@@ -36,6 +36,7 @@ export function createApp(opts: AppOptions): Server {
     limits: deps.limits,
     outbox: opts.outbox,
     ledgerCaughtUp: () => deps.writer.caughtUp(),
+    catalog: deps.catalog,
     economics: opts.economics,
   };
 

@@ -1,0 +1,87 @@
+import { DAY_MS } from '../../limits/cycle.js';
+import type { PriceCatalog } from '../../pricing/catalog.js';
+import type { EconomicsReader, PlanSpan } from '../reader.js';
+import { type Line, TOKEN_SCALE, type UsageMonth } from './types.js';
+
+// Observed usage from the reader: per customer × calendar month (UTC) × day × feature × model, as token
+// counts the levers can re-price. The billing cycle simulated is the calendar month (as in reports); a
+// month only partly inside [from, to) is projected to the whole month at its pace (simulate.ts).
+
+export const monthStart = (t: number): number => {
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+};
+export const nextMonth = (m: number): number => {
+  const d = new Date(m);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+};
+
+export async function historyMonths(
+  reader: EconomicsReader,
+  catalog: PriceCatalog,
+  from: number,
+  to: number,
+): Promise<UsageMonth[]> {
+  const [detail, spans] = await Promise.all([
+    reader.customerDetailDays(from, to),
+    reader.planHistory(from, to),
+  ]);
+  const months = new Map<string, UsageMonth>();
+  const monthOf = (customer: string, m: number): UsageMonth => {
+    const key = `${customer}\u0000${m}`;
+    let u = months.get(key);
+    if (!u) {
+      const start = Math.max(from, m);
+      const end = Math.min(to, nextMonth(m));
+      const plan = planAt(spans, customer, end - 1);
+      u = {
+        customer,
+        month: m,
+        daysInCycle: Math.round((nextMonth(m) - m) / DAY_MS),
+        startDay: Math.floor((start - m) / DAY_MS) + 1,
+        elapsedMs: end - start,
+        currentPlan: plan?.plan ?? null,
+        currentMrrPico: plan?.mrrPico ?? null,
+        lines: [],
+      };
+      months.set(key, u);
+    }
+    return u;
+  };
+  for (const r of detail) {
+    if (r.usedRequests === 0) continue;
+    const m = monthStart(r.day);
+    const line: Line = {
+      feature: r.feature,
+      provider: r.provider,
+      model: r.model,
+      day: Math.floor((r.day - m) / DAY_MS) + 1,
+      at: r.day,
+      calls: BigInt(r.usedRequests) * TOKEN_SCALE,
+      input: BigInt(r.inputTokens) * TOKEN_SCALE,
+      output: BigInt(r.outputTokens) * TOKEN_SCALE,
+      cacheRead: BigInt(r.cacheReadTokens) * TOKEN_SCALE,
+      // The rollup keeps both write TTLs together; they are priced at the 5-minute rate.
+      cacheWrite5m: BigInt(r.cacheWriteTokens) * TOKEN_SCALE,
+      cacheWrite1h: 0n,
+    };
+    // A model the catalog cannot price keeps the cost the ledger recorded (its unpriced calls have none).
+    if (!catalog.quote(r.provider, r.model, r.day)) line.fixedPico = r.costPico;
+    monthOf(r.customer, m).lines.push(line);
+  }
+  // Subscribed customers pay whether or not they used anything.
+  for (const s of spans) {
+    if (s.plan === null) continue;
+    for (let m = monthStart(Math.max(from, s.from)); m < Math.min(to, s.to ?? to); m = nextMonth(m)) {
+      if (planAt(spans, s.customer, Math.min(to, nextMonth(m)) - 1)?.plan) monthOf(s.customer, m);
+    }
+  }
+  return [...months.values()].sort((a, b) => a.month - b.month || (a.customer < b.customer ? -1 : 1));
+}
+
+/** The span in force at t for a customer (spans are ordered by customer then from). */
+function planAt(spans: readonly PlanSpan[], customer: string, t: number): PlanSpan | undefined {
+  let found: PlanSpan | undefined;
+  for (const s of spans) if (s.customer === customer && s.from <= t && (s.to === null || t < s.to)) found = s;
+  return found;
+}
