@@ -462,6 +462,27 @@ describe('margin recommend (CLI) and GET /admin/v1/recommend', () => {
     assert.match(b.stderr, /--from: not a date/);
   });
 
+  test('raw rows pruned: the same tiers from the rollups, per-call costs from their averages', async () => {
+    const prune = await runCli(['prune', '--before', '2026-11-03', '--db', db]);
+    assert.equal(prune.code, 0, prune.stderr);
+    const res = await runCli(['recommend', '--json', '--config', config]);
+    assert.equal(res.code, 0, res.stderr);
+    const j = JSON.parse(res.stdout);
+    assert.equal(j.call_cost_source, 'rollups');
+    // Monthly usage is kept in the rollups: the same prices and allowances as before the prune.
+    assert.deepEqual(
+      j.tiers.map((t: { price_usd: string; budget: { amount: string } }) => [t.price_usd, t.budget.amount]),
+      [
+        ['29', '63'],
+        ['39', '99'],
+        ['49', '99'],
+      ],
+    );
+    // Every group's calls average $0.10: P10 = P90 = $0.10.
+    assert.equal(j.tiers[0].per_call_cost.p10_usd, '0.1');
+    assert.equal(j.tiers[0].per_call_cost.p90_over_p10, '1');
+  });
+
   describe('admin endpoint', () => {
     let h: Harness;
     before(async () => {

@@ -5,9 +5,8 @@ import { writePlansYaml } from '../economics/recommend/plans-yaml.js';
 import { presentRecommendation } from '../economics/recommend/present-json.js';
 import { parseTargetMargin } from '../economics/recommend/price.js';
 import { renderRecommendation } from '../economics/recommend/render-text.js';
-import { rowsReader } from '../economics/recommend/rows-reader.js';
 import { parseTimeArg } from '../util/time-arg.js';
-import { configFrom, type StoreFlags, withStore } from './context.js';
+import { configFrom, type StoreFlags, withStorage } from './context.js';
 
 interface RecommendFlags extends StoreFlags {
   targetMargin?: string;
@@ -40,11 +39,10 @@ export function registerRecommend(program: Command): void {
       const to = parseTimeArg('--to', o.to);
       const config = await configFrom(o);
       const overheadPico = overheadPicoFrom(config);
-      await withStore({ db: config.db }, async (store) => {
-        // Reads rollups through the reader interface; until the SQLite rollups reader exists, the same
-        // figures come from the raw rows (rows-reader.ts).
+      await withStorage({ db: config.db }, async ({ store, economics }) => {
+        // Monthly usage from the rollups; per-call costs from the raw rows while none was pruned.
         const r = await recommendFromLedger({
-          reader: rowsReader(store),
+          reader: economics,
           store,
           from,
           to,

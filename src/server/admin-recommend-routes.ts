@@ -8,7 +8,7 @@ import { parseTimeArg } from '../util/time-arg.js';
 import { sendJson } from './respond.js';
 
 export interface AdminRecommendDeps {
-  store: Pick<LedgerStore, 'requests' | 'usage'>;
+  store: Pick<LedgerStore, 'requests'>;
   /** The rollups reader; without one the figures are computed from raw rows. */
   reader?: RecommendReader;
   /** Config `economics.overheadPerCustomerUsd` in pico-USD. */

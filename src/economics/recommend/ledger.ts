@@ -1,6 +1,6 @@
-// The recommender over the ledger: active customer-months from the monthly rollups, per-call costs from
-// raw rows when every call of the period still has one, else from the per-customer × day × feature ×
-// model rollups (each group's calls at their average cost).
+// The recommender over the ledger: active customer-months from the monthly rollups; per-call costs from
+// the raw rows when every call of the period still has one (as many rows as the rollups count), else from
+// the per-customer × day × feature × model rollups (each group's calls at their average cost).
 
 import type { LedgerRow, LedgerStore } from '../../ledger/types.js';
 import { type Recommendation, recommend } from './recommend.js';
@@ -11,7 +11,7 @@ import type { CallCostSample, CallCostSource, MonthlyUsage, RecommendOptions } f
 export interface LedgerRecommendInput {
   reader: RecommendReader;
   /** The raw ledger, when available: per-call costs are read from it if no row of the period was pruned. */
-  store?: Pick<LedgerStore, 'requests' | 'usage'>;
+  store?: Pick<LedgerStore, 'requests'>;
   from?: number;
   to?: number;
   options: RecommendOptions;
@@ -56,8 +56,10 @@ export async function recommendFromLedger(input: LedgerRecommendInput): Promise<
     }));
   const rolledUp = all.reduce((s, m) => s + m.requests, 0);
   const collectCalls = async (add: (s: CallCostSample) => void, book: { unpricedCalls: number }) => {
-    if (input.store && (await rawRowCount(input.store, period)) === rolledUp) {
-      await scanRows(input.store, period.from, period.to, (r) => addRow(r, add, book));
+    const raw = input.store ? await rawCallCosts(input.store, period) : undefined;
+    if (raw && raw.rows === rolledUp) {
+      for (const s of raw.samples) add(s);
+      book.unpricedCalls += raw.unpriced;
       return 'ledger_rows' satisfies CallCostSource;
     }
     for (const g of await input.reader.customerDetailDays(period.from, period.to)) {
@@ -79,28 +81,40 @@ export async function recommendFromLedger(input: LedgerRecommendInput): Promise<
   return { ...(await recommend({ months, collectCalls, options: input.options })), period };
 }
 
-async function rawRowCount(
-  store: Pick<LedgerStore, 'usage'>,
+/**
+ * One pass over the period's raw rows: how many there are (all of them, to compare with the rollups'
+ * count: fewer means some were pruned) and their per-call costs, equal costs of a customer-month and
+ * feature merged into one weighted sample.
+ */
+async function rawCallCosts(
+  store: Pick<LedgerStore, 'requests'>,
   p: { from: number; to: number },
-): Promise<number> {
-  const groups = await store.usage({ by: 'customer', from: p.from, to: p.to });
-  return groups.reduce((s, g) => s + g.requests, 0);
-}
-
-function addRow(r: LedgerRow, add: (s: CallCostSample) => void, book: { unpricedCalls: number }): void {
-  const tokens =
-    r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens;
-  if (tokens === 0) return;
-  if (r.costPico === null) {
-    book.unpricedCalls++;
-    return;
-  }
-  add({
-    customer: r.customer,
-    month: monthStart(r.ts),
-    feature: r.feature,
-    num: BigInt(r.costPico),
-    den: 1n,
-    weight: 1,
+): Promise<{ rows: number; unpriced: number; samples: Iterable<CallCostSample> }> {
+  const samples = new Map<string, CallCostSample>();
+  let rows = 0;
+  let unpriced = 0;
+  await scanRows(store, p.from, p.to, (r: LedgerRow) => {
+    rows++;
+    const tokens =
+      r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+    if (tokens === 0) return;
+    if (r.costPico === null) {
+      unpriced++;
+      return;
+    }
+    const month = monthStart(r.ts);
+    const key = `${r.customer}\u0000${month}\u0000${r.feature}\u0000${r.costPico}`;
+    const s = samples.get(key);
+    if (s) s.weight++;
+    else
+      samples.set(key, {
+        customer: r.customer,
+        month,
+        feature: r.feature,
+        num: BigInt(r.costPico),
+        den: 1n,
+        weight: 1,
+      });
   });
+  return { rows, unpriced, samples: samples.values() };
 }
