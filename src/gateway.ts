@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { Config } from './config/schema.js';
+import { startUnderWaterWatch } from './economics/under-water-watch.js';
 import { startWebhookDelivery } from './events/deliverer.js';
 import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
 import { setAside } from './journal/dead-letter.js';
 import { openJournal } from './journal/replay.js';
 import { type CallJournal, CommitOnlyJournal } from './journal/request-journal.js';
-import { type Retention, startDailyPrune } from './ledger/retention.js';
+import { startDailyPrune } from './ledger/retention.js';
 import type { Store } from './ledger/types.js';
 import { LedgerWriter } from './ledger/writer.js';
 import { LimitsEngine } from './limits/engine.js';
@@ -27,6 +28,8 @@ export interface Gateway {
   limits: LimitsEngine;
   /** Runs one webhook delivery pass now (tests; the gateway also polls on its own). */
   deliverWebhooks(): Promise<void>;
+  /** Checks recently active customers for customer.under_water now; resolves to the events raised. */
+  checkUnderWater(customers?: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -120,13 +123,24 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const underWater = startUnderWaterWatch({
+    reader: storage.economics,
+    control: store.control,
+    writer,
+    economics: config.economics,
+    clock,
+    log,
+    intervalMs: config.economics.underWaterCheckMs,
+  });
   return {
     url: `http://${host}:${addr.port}`,
     store,
     writer,
     limits,
     deliverWebhooks: () => webhooks.tick(),
+    checkUnderWater: (customers) => underWater.check(customers),
     async close() {
+      underWater.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { createVirtualKey } from '../identity/virtual-keys.js';
 import { presentUsage, usageTotal } from '../ledger/present.js';
@@ -34,6 +34,7 @@ export function registerDemo(program: Command): void {
         { startStandin },
         { demoPlans },
         { demoDurability },
+        { demoEconomics },
       ] = await Promise.all([
         import('@anthropic-ai/sdk'),
         import('openai'),
@@ -42,6 +43,7 @@ export function registerDemo(program: Command): void {
         import('../standin/server.js'),
         import('./demo-plans.js'),
         import('./demo-durability.js'),
+        import('./demo-economics.js'),
       ]);
       const standin = await startStandin({ port: 0 });
       const config = loadConfig({
@@ -103,6 +105,7 @@ export function registerDemo(program: Command): void {
         say(renderUsage('feature', byFeature.map(presentUsage), usageTotal(byFeature)));
         await demoPlans(gw, db, say);
         await demoDurability(gw, db, say);
+        await demoEconomics(gw, config, dirname(db), say);
         say(`\nInspect it yourself: margin usage --db ${db} --by model; margin events --db ${db}`);
       } finally {
         await gw.close();

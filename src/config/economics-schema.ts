@@ -13,6 +13,8 @@ export const economicsSchema = z
   .object({
     /** Added to each customer's monthly AI cost as "loaded cost" (gross margin, margin floors, under water). */
     overheadPerCustomerUsd: decimalUsd.default('0'),
+    /** How often the gateway checks recently active customers for customer.under_water (ms). */
+    underWaterCheckMs: z.number().int().min(100).max(86_400_000).default(60_000),
     /** The weekly view's targets, in percent. */
     targets: z
       .object({

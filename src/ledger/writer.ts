@@ -26,6 +26,8 @@ export class LedgerWriter {
   private writing: Pending[] = [];
   private failures = 0;
   private lastError: string | undefined;
+  /** Customers with rows since the last takeTouched(): background checks look at only these. */
+  private touched = new Set<string>();
 
   constructor(
     private readonly store: LedgerStore,
@@ -42,10 +44,18 @@ export class LedgerWriter {
 
   /** Queues ops for the next group commit; resolves once they are durable. */
   submit(op: WriteOp): Promise<void> {
+    if (op.request) this.touched.add(op.request.customer);
     return new Promise<void>((done) => {
       this.queue.push({ op, done, failures: 0 });
       this.schedule();
     });
+  }
+
+  /** The customers with rows submitted since the last call (bounded by traffic between two calls). */
+  takeTouched(): string[] {
+    const out = [...this.touched];
+    this.touched = new Set();
+    return out;
   }
 
   /**
