@@ -3,8 +3,13 @@ import { Command } from 'commander';
 import { registerCustomers } from './customers.js';
 import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
+import { registerGenerate } from './generate.js';
+import { registerImport } from './import.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
+import { registerRecommend } from './recommend.js';
+import { registerReport } from './report.js';
+import { registerRetention } from './retention.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerUsage } from './usage.js';
@@ -21,8 +26,13 @@ registerPlans(program);
 registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
+registerRetention(program);
+registerReport(program);
+registerRecommend(program);
 registerSimulate(program);
+registerImport(program);
 registerDemo(program);
+registerGenerate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`margin: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseTimeArg } from '../util/time-arg.js';
-import { configFrom, type StoreFlags, withStore } from './context.js';
+import { configFrom, type StoreFlags, withStorage } from './context.js';
 
 interface SimulateFlags extends StoreFlags {
   plans: string;
@@ -31,7 +31,7 @@ export function registerSimulate(program: Command): void {
       const { renderSimulationHtml, renderSimulationText } = await import(
         '../economics/simulate/render-text.js'
       );
-      const { catalogFromConfig, economicsReaderOf } = await import('../economics/simulate/open.js');
+      const { catalogFromConfig } = await import('../economics/simulate/open.js');
       const candidate = readPlansFile(o.plans);
       const scenario = o.scenario ? readScenarioFile(o.scenario) : undefined;
       const from = parseTimeArg('--from', o.from);
@@ -43,11 +43,10 @@ export function registerSimulate(program: Command): void {
       const report =
         scenario?.population && !existsSync(config.db)
           ? await runSimulation({ candidate, scenario, current: {}, catalog, now })
-          : await withStore({ db: config.db }, async (store) => {
+          : await withStorage({ db: config.db }, async ({ store, economics: reader }) => {
               const current = Object.fromEntries(
                 (await store.control.listPlans()).map((p) => [p.name, p.spec]),
               );
-              const reader = economicsReaderOf(store);
               return runSimulation({ candidate, scenario, from, to, reader, current, catalog, now });
             });
       if (o.html) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { economicsDefaults, economicsSchema } from './economics-schema.js';
 
 // One schema for the config file; environment variables fill in the same shape (see load.ts).
 const url = z.string().refine((v) => /^https?:\/\/[^/]/.test(v) && URL.canParse(v), {
@@ -127,6 +128,11 @@ export const configSchema = z
           .min(0)
           .max(1024 ** 3)
           .default(1024 * 1024),
+        /**
+         * Keep raw ledger rows this many whole UTC days before today; older ones are pruned once a day
+         * (their figures stay in the rollups). Unset: raw rows are kept forever.
+         */
+        retainDays: z.number().int().min(1).optional(),
       })
       .strict()
       .default({
@@ -139,6 +145,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     webhooks: z.array(webhookEndpointSchema).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
+    economics: economicsSchema.default(economicsDefaults()),
   })
   .strict();
 
@@ -148,3 +155,4 @@ export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
 export type WebhookDeliveryConfig = z.infer<typeof webhookDeliverySchema>;
+export type { EconomicsConfig } from './economics-schema.js';

@@ -39,6 +39,7 @@ export function callHeader(ctx: CallContext): CallHeader {
     provider: ctx.target.provider.id,
     protocol: ctx.protocol.id,
     modelRequested: ctx.modelRequested,
+    ...(ctx.identity.tags ? { tags: ctx.identity.tags } : {}),
   };
 }
 
@@ -99,5 +100,6 @@ export function recordRejected(
     latencyMs: Math.round((performance.now() - draft.t0) * 1000) / 1000,
     ttftMs: null,
     streamed: false,
+    ...(draft.identity.tags ? { tags: draft.identity.tags } : {}),
   });
 }

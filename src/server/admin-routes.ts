@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EconomicsConfig } from '../config/economics-schema.js';
 import type { EconomicsReader } from '../economics/reader.js';
 import type { OutboxStore } from '../events/outbox-store.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
@@ -10,9 +11,12 @@ import type { LimitsEngine } from '../limits/engine.js';
 import { presentedKey } from '../pipeline/identify.js';
 import type { PriceCatalog } from '../pricing/catalog.js';
 import type { Clock } from '../util/clock.js';
+import { usdToPico } from '../util/money.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { adminBody, optionalString, pathParam } from './admin-body.js';
 import { handleAdminLimits, NotFound } from './admin-limits-routes.js';
+import { handleAdminRecommend } from './admin-recommend-routes.js';
+import { handleAdminReport } from './admin-report-routes.js';
 import { handleAdminSimulate } from './admin-simulate-routes.js';
 import { sendJson } from './respond.js';
 
@@ -27,8 +31,8 @@ export interface AdminDeps {
   /** Resolves once the calls answered so far are in the ledger (it is fed in the background). */
   ledgerCaughtUp: () => Promise<void>;
   catalog: PriceCatalog;
-  /** The ledger's rollups for the simulator (optional until the SQLite reader lands). */
-  economics?: EconomicsReader;
+  /** Rollups and settings for /reports/economics, /simulate and /recommend. */
+  economics: { reader: EconomicsReader; config: EconomicsConfig };
 }
 
 /** /admin/v1/*: JSON, guarded by MARGIN_ADMIN_KEY, money as decimal strings. */
@@ -106,12 +110,25 @@ export async function handleAdmin(
       limits: deps.limits,
       clock: deps.clock,
     };
+    const recommendDeps = {
+      store: deps.store,
+      reader: deps.economics.reader,
+      overheadPico: usdToPico(deps.economics.config.overheadPerCustomerUsd),
+    };
+    const reportDeps = {
+      ...deps.economics,
+      control: deps.store.control,
+      catalog: deps.catalog,
+      clock: deps.clock,
+    };
+    if (await handleAdminReport(reportDeps, req.method ?? 'GET', path, q, res)) return;
+    if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, res)) return;
     if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     const simulateDeps = {
       control: deps.store.control,
       catalog: deps.catalog,
       clock: deps.clock,
-      economics: deps.economics,
+      economics: deps.economics.reader,
     };
     if (await handleAdminSimulate(simulateDeps, req.method ?? 'GET', path, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);

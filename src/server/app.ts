@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { EconomicsReader } from '../economics/reader.js';
 import type { OutboxStore } from '../events/outbox-store.js';
 import type { Store } from '../ledger/types.js';
 import { usageReport } from '../limits/quota-view.js';
@@ -10,7 +9,7 @@ import { anthropicProtocol } from '../wire/anthropic/protocol.js';
 import { GatewayError } from '../wire/errors.js';
 import { openAIProtocol } from '../wire/openai/protocol.js';
 import type { WireProtocol } from '../wire/protocol.js';
-import { handleAdmin } from './admin-routes.js';
+import { type AdminDeps, handleAdmin } from './admin-routes.js';
 import { answerClientError } from './client-error.js';
 import { listModels } from './models-route.js';
 import { passthrough } from './passthrough.js';
@@ -23,8 +22,8 @@ export interface AppOptions {
   adminKey: string | undefined;
   maxBodyBytes: number;
   outbox: OutboxStore;
-  /** The ledger's rollups (economics reports and the simulator), when the store has them. */
-  economics?: EconomicsReader;
+  /** Rollups and settings for the admin API's economics routes (report, simulate, recommend). */
+  economics: AdminDeps['economics'];
 }
 
 /** Routes only: each path hands its request to the pipeline, the admin API or a small handler. */

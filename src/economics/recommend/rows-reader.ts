@@ -1,0 +1,110 @@
+// What the recommender reads (monthly and per-feature daily usage) computed from raw ledger rows, for a
+// ledger without rollups. The rollups reader (EconomicsReader on SQLite) answers the same from its
+// tables; pass that instead once it exists. Scans the rows each time: fine for a CLI run, not for 10M rows.
+
+import type { LedgerRow, LedgerStore } from '../../ledger/types.js';
+import type { CustomerDetailDay, CustomerMonth, EconomicsReader, UsageSums } from '../reader.js';
+import { getOr } from './call-costs.js';
+import { scanRows } from './scan-rows.js';
+
+/** The part of EconomicsReader the recommender needs. */
+export type RecommendReader = Pick<EconomicsReader, 'customerMonths' | 'customerDetailDays' | 'span'>;
+
+const DAY = 86_400_000;
+
+export function monthStart(ts: number): number {
+  const d = new Date(ts);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+export function emptySums(): UsageSums {
+  return {
+    requests: 0,
+    usedRequests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheHitRequests: 0,
+    cacheHitInputTokens: 0,
+    costPico: 0n,
+    unpricedRequests: 0,
+    estimatedRequests: 0,
+    errorRequests: 0,
+  };
+}
+
+/** Adds one ledger row to a group's sums, with the reader's meanings (see economics/reader.ts). */
+export function addRow(s: UsageSums, r: LedgerRow): void {
+  const cacheWrite = r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+  const tokens = r.inputTokens + r.outputTokens + r.cacheReadTokens + cacheWrite;
+  s.requests++;
+  if (tokens > 0) s.usedRequests++;
+  s.inputTokens += r.inputTokens;
+  s.outputTokens += r.outputTokens;
+  s.cacheReadTokens += r.cacheReadTokens;
+  s.cacheWriteTokens += cacheWrite;
+  if (r.cacheHit) {
+    s.cacheHitRequests++;
+    s.cacheHitInputTokens += r.inputTokens + r.cacheReadTokens + cacheWrite;
+  }
+  if (r.costPico !== null) s.costPico += BigInt(r.costPico);
+  if (r.unpriced) s.unpricedRequests++;
+  if (r.estimated) s.estimatedRequests++;
+  if (r.status >= 400) s.errorRequests++;
+}
+
+export function rowsReader(store: Pick<LedgerStore, 'requests'>): RecommendReader {
+  return {
+    async customerMonths(from, to) {
+      const groups = new Map<string, CustomerMonth>();
+      // Month-keyed: the months whose first day is in [from, to), whole.
+      await scanRows(store, from, monthAfter(to), (r) => {
+        const month = monthStart(r.ts);
+        if (month < from || month >= to) return;
+        const k = `${month}\u0000${r.customer}`;
+        addRow(
+          getOr(groups, k, () => ({ customer: r.customer, month, ...emptySums() })),
+          r,
+        );
+      });
+      return [...groups.values()];
+    },
+    async customerDetailDays(from, to, customers) {
+      const only = customers ? new Set(customers) : undefined;
+      const groups = new Map<string, CustomerDetailDay>();
+      await scanRows(store, from, to, (r) => {
+        if (only && !only.has(r.customer)) return;
+        const day = Math.floor(r.ts / DAY) * DAY;
+        const model = r.modelServed ?? r.modelRequested;
+        const k = [day, r.customer, r.feature, model, r.provider].join('\u0000');
+        const make = () => ({
+          customer: r.customer,
+          day,
+          feature: r.feature,
+          model,
+          provider: r.provider,
+          ...emptySums(),
+        });
+        addRow(getOr(groups, k, make), r);
+      });
+      return [...groups.values()];
+    },
+    async span() {
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
+      await scanRows(store, 0, Number.MAX_SAFE_INTEGER, (r) => {
+        if (r.ts < first) first = r.ts;
+        if (r.ts > last) last = r.ts;
+      });
+      return Number.isFinite(first) ? { first, last } : null;
+    },
+  };
+}
+
+/** The first day of the month after the one holding `ts - 1` (the end of a month-keyed range). */
+function monthAfter(to: number): number {
+  const d = new Date(monthStart(to - 1));
+  const end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return Number.isFinite(end) ? end : to;
+}
