@@ -74,8 +74,14 @@ export function memoryReader(
     },
     async span() {
       if (detail.length === 0) return null;
-      const days = detail.map((r) => r.day);
-      return { first: Math.min(...days), last: Math.max(...days) };
+      // A loop, not Math.min(...days): spreading large arrays overflows the stack.
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
+      for (const r of detail) {
+        first = Math.min(first, r.day);
+        last = Math.max(last, r.day);
+      }
+      return { first, last };
     },
   };
 }

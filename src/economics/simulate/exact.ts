@@ -8,7 +8,8 @@ export interface Exact {
 }
 
 export const ZERO: Exact = { num: 0n, exp: 0 };
-const pow10 = (n: number): bigint => 10n ** BigInt(n);
+const POW10 = Array.from({ length: 64 }, (_, i) => 10n ** BigInt(i));
+const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
 
 export const exact = (v: bigint, exp = 0): Exact => ({ num: v, exp });
 

@@ -67,7 +67,10 @@ export async function historyMonths(
     };
     // A model the catalog cannot price keeps the cost the ledger recorded (its unpriced calls have none).
     if (!catalog.quote(r.provider, r.model, r.day)) line.fixedPico = r.costPico;
-    monthOf(r.customer, m).lines.push(line);
+    const u = monthOf(r.customer, m);
+    if (u.days) u.days.push(line);
+    else u.days = [line];
+    addTo(u, line);
   }
   // Subscribed customers pay whether or not they used anything.
   for (const s of spans) {
@@ -77,6 +80,23 @@ export async function historyMonths(
     }
   }
   return [...months.values()].sort((a, b) => a.month - b.month || (a.customer < b.customer ? -1 : 1));
+}
+
+/** Adds a day's line to the month's line of the same feature, model and provider. */
+function addTo(u: UsageMonth, d: Line): void {
+  const l = u.lines.find((x) => x.feature === d.feature && x.model === d.model && x.provider === d.provider);
+  if (!l) {
+    u.lines.push({ ...d, day: undefined });
+    return;
+  }
+  l.calls += d.calls;
+  l.input += d.input;
+  l.output += d.output;
+  l.cacheRead += d.cacheRead;
+  l.cacheWrite5m += d.cacheWrite5m;
+  l.cacheWrite1h += d.cacheWrite1h;
+  if (d.fixedPico !== undefined) l.fixedPico = (l.fixedPico ?? 0n) + d.fixedPico;
+  if (d.at > l.at) l.at = d.at;
 }
 
 /** The span in force at t for a customer (spans are ordered by customer then from). */

@@ -2,7 +2,7 @@ import { table } from '../../cli/table.js';
 import type { SimulationReport } from './run.js';
 
 const pct = (v: string | null) => (v === null ? '-' : `${v}%`);
-const usd = (v: string | null) => (v === null ? '-' : `$${v}`);
+const usd = (v: string | null) => (v === null ? '-' : v.startsWith('-') ? `-$${v.slice(1)}` : `$${v}`);
 /** A day histogram in a few words: every day when there are few, else the first, median and last. */
 function days(by: Record<string, number>): string {
   const all = Object.entries(by).flatMap(([d, n]) => Array<number>(n).fill(Number(d)));
@@ -85,7 +85,7 @@ export function renderSimulationText(r: SimulationReport): string {
     caps,
     '',
     ...res.notes.map((n) => `note: ${n}`),
-    `total: cost $${t.total_cost_usd}, revenue $${t.revenue_usd} (today $${t.current_revenue_usd}, change $${t.revenue_change_usd}), gross margin ${pct(t.gross_margin_percent)}, ${t.upgrades} upgrade(s), ${t.uncovered} customer(s) no tier covers`,
+    `total: cost $${t.total_cost_usd}, revenue $${t.revenue_usd} (today $${t.current_revenue_usd}, change ${usd(t.revenue_change_usd)}), gross margin ${pct(t.gross_margin_percent)}, ${t.upgrades} upgrade(s), ${t.uncovered} customer(s) no tier covers`,
     '',
     'Margin floor by lever (each alone):',
     sens,

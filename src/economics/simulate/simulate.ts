@@ -5,7 +5,7 @@ import type { PlanSpec } from '../../limits/plan-schema.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { picoToUsd, usdToPico } from '../../util/money.js';
 import { percentileOfSorted, sortAscending } from '../percentile.js';
-import { add, type Exact, marginPercent, round } from './exact.js';
+import { add, cmpWhole, type Exact, marginPercent, round } from './exact.js';
 import { type Bucket, logHistogram } from './histogram.js';
 import {
   applyBatch,
@@ -169,8 +169,13 @@ export function simulate(input: SimulateInput): SimulationResult {
     const upgradeTo = !fits && covering && covering !== start ? covering : undefined;
     const final = upgradeTo ?? start;
 
-    const byDay = dayMeasures(start, priced);
     const total = measure(start, priced);
+    // Days are priced only when the observed usage reaches a threshold (most customers never do).
+    const lowest = start.softAt ?? start.cap;
+    const byDay =
+      u.days && lowest !== undefined && cmpWhole(total, lowest) >= 0
+        ? dayMeasures(start, priceMonth({ ...u, lines: u.days }, input.scenario.levers, input.catalog, batch))
+        : undefined;
     const softDay = start.softAt !== undefined ? crossingDay(start.softAt, u, total, byDay) : null;
     const capDay = start.cap !== undefined ? crossingDay(start.cap, u, total, byDay) : null;
 

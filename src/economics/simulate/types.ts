@@ -38,7 +38,10 @@ export interface UsageMonth {
   /** The plan the customer is on today (null: none), and the MRR set for it, if any. */
   currentPlan: string | null;
   currentMrrPico: bigint | null;
+  /** The month's usage, one line per feature × model × provider (what is priced). */
   lines: Line[];
+  /** The same usage split by the day it happened on (history), for the day a threshold is crossed. */
+  days?: Line[];
 }
 
 export const emptyTokens = () => ({
