@@ -28,9 +28,7 @@ export function registerSimulate(program: Command): void {
       const { readPlansFile } = await import('../limits/plans-file.js');
       const { readScenarioFile } = await import('../economics/simulate/scenario-schema.js');
       const { runSimulation } = await import('../economics/simulate/run.js');
-      const { renderSimulationHtml, renderSimulationText } = await import(
-        '../economics/simulate/render-text.js'
-      );
+      const { renderSimulationText } = await import('../economics/simulate/render-text.js');
       const { catalogFromConfig } = await import('../economics/simulate/open.js');
       const candidate = readPlansFile(o.plans);
       const scenario = o.scenario ? readScenarioFile(o.scenario) : undefined;
@@ -51,6 +49,7 @@ export function registerSimulate(program: Command): void {
             });
       if (o.html) {
         const { writeFileSync } = await import('node:fs');
+        const { renderSimulationHtml } = await import('../economics/simulate/render-html.js');
         writeFileSync(o.html, renderSimulationHtml(report));
       }
       if (o.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

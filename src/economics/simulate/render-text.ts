@@ -93,8 +93,3 @@ export function renderSimulationText(r: SimulationReport): string {
     `Percentiles: ${res.percentiles}. Margin floor = 1 − P95 ÷ price; costs are loaded (plus overhead) and projected to the whole cycle at each customer's pace.`,
   ].join('\n');
 }
-
-/** HTML is drawn by the charts module; the simulation result is the data its charts need. */
-export function renderSimulationHtml(_r: SimulationReport): string {
-  throw new Error('--html: not yet: the charts module draws simulation reports (use --json for the data)');
-}
