@@ -25,9 +25,15 @@ const argv = Object.fromEntries(
 const calls = Number(argv.calls ?? 2000);
 const rounds = Number(argv.rounds ?? 3);
 const base = argv.base ? path.resolve(argv.base) : undefined;
-const names = (argv.targets ?? (base ? 'bare,margin,base-margin,margin-enforced,base-enforced' : 'bare,margin,margin-enforced')).split(',');
+const names = (
+  argv.targets ??
+  (base ? 'bare,margin,base-margin,margin-enforced,base-enforced' : 'bare,margin,margin-enforced')
+).split(',');
 
-const content = 'You are a concise assistant for a software engineering team.'.padEnd(880, ' Answer precisely.');
+const content = 'You are a concise assistant for a software engineering team.'.padEnd(
+  880,
+  ' Answer precisely.',
+);
 const body = Buffer.from(
   JSON.stringify({
     model: 'gpt-4o-mini',
@@ -68,16 +74,30 @@ async function startTarget(name) {
   if (name === 'bare') {
     const h = await startNode(
       name,
-      [path.join(here, 'bare-proxy.js'), '--port', String(port), '--upstream', `http://127.0.0.1:${standinPort}`],
+      [
+        path.join(here, 'bare-proxy.js'),
+        '--port',
+        String(port),
+        '--upstream',
+        `http://127.0.0.1:${standinPort}`,
+      ],
       { ready: /listening/ },
     );
-    return { name, pid: h.pid, port, headers: { 'content-type': 'application/json', authorization: 'Bearer sk-standin' } };
+    return {
+      name,
+      pid: h.pid,
+      port,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-standin' },
+    };
   }
   const dist = name.startsWith('base-') ? path.join(base, 'dist') : path.join(root, 'dist');
   const cli = path.join(dist, 'cli/main.js');
   const db = path.join(tmp, `${name}.db`);
   const run = (args) =>
-    execFileSync(process.execPath, [cli, ...args, '--db', db], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    execFileSync(process.execPath, [cli, ...args, '--db', db], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
   const key = run(['keys', 'create', '--customer', 'bench']).trim();
   if (name.endsWith('enforced')) {
     const plans = path.join(tmp, `${name}-plans.json`);
@@ -85,14 +105,21 @@ async function startTarget(name) {
     run(['plans', 'apply', plans]);
     run(['customers', 'set-plan', 'bench', 'bench']);
   }
-  const prof = argv.prof ? ['--cpu-prof', `--cpu-prof-dir=${argv.prof}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const prof = argv.prof
+    ? ['--cpu-prof', `--cpu-prof-dir=${argv.prof}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
   if (argv.perf) prof.push('--perf-basic-prof-only-functions');
   const h = await startNode(name, [...prof, cli, 'serve', '--port', String(port), '--db', db], {
     env,
     ready: /listening on/,
   });
   await waitForHttp(port, '/healthz');
-  return { name, pid: h.pid, port, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } };
+  return {
+    name,
+    pid: h.pid,
+    port,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+  };
 }
 
 /** CPU ns per thread, keyed "tid name". */
@@ -113,7 +140,8 @@ async function callOnce(client, headers) {
   const res = await client.request({ path: '/v1/chat/completions', method: 'POST', headers, body });
   const text = await res.body.text();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (res.statusCode !== 200 || text[0] !== '{') throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
+  if (res.statusCode !== 200 || text[0] !== '{')
+    throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
   return ms;
 }
 
@@ -130,7 +158,22 @@ for (let r = 0; r < rounds; r++) {
     // --perf=<dir>: a CPU-time profile (perf, every thread) of the measured calls of each Margin target.
     const perf =
       argv.perf && t.name !== 'bare'
-        ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '4999', '-g', '-p', String(t.pid), '-o', path.join(argv.perf, `${t.name}-${r}.data`)], { stdio: 'ignore' })
+        ? spawn(
+            'perf',
+            [
+              'record',
+              '-e',
+              'cpu-clock',
+              '-F',
+              '4999',
+              '-g',
+              '-p',
+              String(t.pid),
+              '-o',
+              path.join(argv.perf, `${t.name}-${r}.data`),
+            ],
+            { stdio: 'ignore' },
+          )
         : undefined;
     if (perf) await new Promise((res) => setTimeout(res, 300));
     const before = threads(t.pid);
@@ -153,7 +196,9 @@ for (const t of targets) {
   const a = acc.get(t.name);
   const per = [...a.cpu].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / a.n / 1000).toFixed(0)}`);
   const total = [...a.cpu.values()].reduce((x, y) => x + y, 0) / a.n / 1000;
-  console.log(`${t.name.padEnd(16)} p50 ${median(a.ms).toFixed(3)} ms  cpu ${total.toFixed(0)} µs/call  [${per.join(', ')}]`);
+  console.log(
+    `${t.name.padEnd(16)} p50 ${median(a.ms).toFixed(3)} ms  cpu ${total.toFixed(0)} µs/call  [${per.join(', ')}]`,
+  );
 }
 for (const t of targets) await t.client.close();
 await stopAll();
