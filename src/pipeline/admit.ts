@@ -47,7 +47,13 @@ export async function admit(
   const quote = deps.catalog.quote(provider.id, model, ctx.startedAt);
   const inputClass =
     bound.cacheWrite === '1h' ? 'cacheWrite1h' : bound.cacheWrite === '5m' ? 'cacheWrite5m' : 'input';
-  const usage = (output: number): Usage => ({ ...emptyUsage(), [inputClass]: bound.tokens, output });
+  // Filled in place, not spread with a computed key: that would build a fresh hidden class per call.
+  const usage = (output: number): Usage => {
+    const u = emptyUsage();
+    u[inputClass] = bound.tokens;
+    u.output = output;
+    return u;
+  };
   const amount = (output: number): CallAmount => {
     const c = quote ? costPico(usage(output), quote) : Number.NaN;
     return {
