@@ -6,17 +6,18 @@ import { SqliteOutboxStore } from './events/sqlite-outbox-store.js';
 import { setAside } from './journal/dead-letter.js';
 import { openJournal } from './journal/replay.js';
 import { type CallJournal, CommitOnlyJournal } from './journal/request-journal.js';
-import { SqliteStore } from './ledger/sqlite/store.js';
+import { type Retention, startDailyPrune } from './ledger/retention.js';
 import type { Store } from './ledger/types.js';
 import { LedgerWriter } from './ledger/writer.js';
 import { LimitsEngine } from './limits/engine.js';
 import { readPlansFile } from './limits/plans-file.js';
 import { recoverReservations } from './limits/recovery.js';
 import type { GatewayDeps } from './pipeline/context.js';
-import { PriceCatalog } from './pricing/catalog.js';
+import { catalogFor } from './pricing/catalog-for.js';
 import { loadTokenizer } from './pricing/estimate-tokens.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { createApp } from './server/app.js';
+import { openStorage } from './storage/open.js';
 import { type Clock, systemClock } from './util/clock.js';
 
 export interface Gateway {
@@ -40,13 +41,14 @@ const JOURNALED_BATCH_DELAY_MS = 25;
 /** Wires config into the pipeline's dependencies (once, at start-up) and starts listening. */
 export async function startGateway(config: Readonly<Config>, opts: StartOptions = {}): Promise<Gateway> {
   await loadTokenizer();
-  const store = opts.store ?? new SqliteStore(config.db, { writerThread: true });
+  // A store passed in belongs to the caller, who closes it.
+  const storage: { store: Store; retention?: Retention; close(): Promise<void> } = opts.store
+    ? { store: opts.store, close: async () => {} }
+    : openStorage(config, { writerThread: true });
+  const store = storage.store;
   const log = opts.log ?? defaultLog;
   const registry = new ProviderRegistry(config);
-  const catalog = new PriceCatalog(
-    config.pricing.overrides,
-    (id) => registry.providers.get(id)?.catalogProvider ?? id,
-  );
+  const catalog = catalogFor(config, registry);
   const journalDir =
     config.ledger.journalDir ?? (config.db === ':memory:' ? undefined : `${config.db}.journal`);
   const writer = new LedgerWriter(store, {
@@ -85,6 +87,9 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
   await limits.refresh(true);
   const expiry = setInterval(() => limits.expire(), 5000);
   expiry.unref();
+  const retainDays = config.ledger.retainDays;
+  const pruning =
+    retainDays && storage.retention ? startDailyPrune(storage.retention, retainDays, clock, log) : undefined;
   const outbox = new SqliteOutboxStore(config.db);
   const webhooks = startWebhookDelivery({
     store: outbox,
@@ -131,11 +136,12 @@ export async function startGateway(config: Readonly<Config>, opts: StartOptions 
         server.closeAllConnections();
       });
       clearInterval(expiry);
+      await pruning?.stop();
       await webhooks.stop();
       await outbox.close();
       await writer.drain().finally(() => journal.close());
       await dispatcher.close();
-      if (!opts.store) await store.close();
+      await storage.close();
     },
   };
 }

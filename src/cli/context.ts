@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { SqliteStore } from '../ledger/sqlite/store.js';
+import type { Store } from '../ledger/types.js';
+import { openStorage, type Storage } from '../storage/open.js';
 
 export interface StoreFlags {
   db?: string;
@@ -25,12 +26,22 @@ export async function dbFrom(flags: StoreFlags): Promise<string> {
 }
 
 /** Runs a CLI action against the configured store and always closes it. */
-export async function withStore<T>(flags: StoreFlags, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(await dbFrom(flags));
+export async function withStore<T>(flags: StoreFlags, fn: (store: Store) => Promise<T>): Promise<T> {
+  const storage = openStorage({ db: await dbFrom(flags) });
   try {
-    return await fn(store);
+    return await fn(storage.store);
   } finally {
-    await store.close();
+    await storage.close();
+  }
+}
+
+/** Like withStore, with all of storage (economics reader, retention). */
+export async function withStorage<T>(flags: StoreFlags, fn: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = openStorage({ db: await dbFrom(flags) });
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { registerDemo } from './demo.js';
 import { registerEvents } from './events.js';
 import { registerKeys } from './keys.js';
 import { registerPlans } from './plans.js';
+import { registerRetention } from './retention.js';
 import { registerServe } from './serve.js';
 import { registerUsage } from './usage.js';
 import { registerWallets } from './wallets.js';
@@ -20,6 +21,7 @@ registerPlans(program);
 registerCustomers(program);
 registerWallets(program);
 registerEvents(program);
+registerRetention(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { economicsDefaults, economicsSchema } from './economics-schema.js';
 
 // One schema for the config file; environment variables fill in the same shape (see load.ts).
 const url = z.string().refine((v) => /^https?:\/\/[^/]/.test(v) && URL.canParse(v), {
@@ -82,6 +83,7 @@ export const webhookDeliverySchema = z
   })
   .strict();
 
+
 export const configSchema = z
   .object({
     server: z
@@ -127,6 +129,11 @@ export const configSchema = z
           .min(0)
           .max(1024 ** 3)
           .default(1024 * 1024),
+        /**
+         * Keep raw ledger rows this many whole UTC days before today; older ones are pruned once a day
+         * (their figures stay in the rollups). Unset: raw rows are kept forever.
+         */
+        retainDays: z.number().int().min(1).optional(),
       })
       .strict()
       // No maxBatchDelayMs here: left unset, the gateway picks it by whether a journal is kept.
@@ -139,6 +146,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     webhooks: z.array(webhookEndpointSchema).default([]),
     webhookDelivery: webhookDeliverySchema.default(webhookDeliverySchema.parse({})),
+    economics: economicsSchema.default(economicsDefaults()),
   })
   .strict();
 
@@ -148,3 +156,4 @@ export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 export type WebhookEndpoint = z.infer<typeof webhookEndpointSchema>;
 export type WebhookDeliveryConfig = z.infer<typeof webhookDeliverySchema>;
+export type { EconomicsConfig } from './economics-schema.js';

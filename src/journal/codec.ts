@@ -37,13 +37,22 @@ export function decodeLine(line: string): JournalEntry | undefined {
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as { b?: BeginRecord; s?: WriteOp & { wallet?: { amountPico: string | bigint } } };
-  if (o.b && typeof o.b.id === 'string') return { begin: o.b };
+  if (o.b && typeof o.b.id === 'string') return { begin: withTags(o.b) };
   if (o.s && typeof o.s === 'object') {
     const op = o.s;
+    if (op.request) op.request = withTags(op.request);
     if (op.wallet) op.wallet = { ...op.wallet, amountPico: BigInt(op.wallet.amountPico) };
     return { settle: op as WriteOp };
   }
   return undefined;
+}
+
+/** Tags as written (lines from before tags existed have none; anything but a list of strings is dropped). */
+function withTags<T extends { tags?: readonly string[] }>(v: T): T {
+  if (v.tags === undefined) return v;
+  if (Array.isArray(v.tags) && v.tags.length > 0 && v.tags.every((t) => typeof t === 'string')) return v;
+  const { tags: _dropped, ...rest } = v;
+  return rest as T;
 }
 
 /** The request id an op settles (the journal tracks ops by it). */

@@ -42,6 +42,7 @@ export function orphanOp(o: OrphanCall, balance: bigint | undefined): WriteOp {
     latencyMs: 0,
     ttftMs: null,
     streamed: false,
+    ...(o.tags?.length ? { tags: o.tags } : {}),
   };
   let wallet: WalletEntry | undefined;
   if (o.wallet && cost !== null && cost > 0n && balance !== undefined) {

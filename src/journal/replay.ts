@@ -72,6 +72,8 @@ function orphanCall(b: BeginRecord, catalog: PriceCatalog): OrphanCall {
     provider: b.provider,
     protocol: b.protocol,
     modelRequested: b.modelRequested,
+    // Begin lines written before tags existed have none.
+    ...(Array.isArray(b.tags) && b.tags.length ? { tags: b.tags } : {}),
     model: b.model,
     inputTokens,
     inputCostPico: Number.isSafeInteger(cost) ? BigInt(cost) : null,

@@ -31,6 +31,7 @@ export function presentRow(r: LedgerRow) {
     latency_ms: r.latencyMs,
     ttft_ms: r.ttftMs,
     streamed: r.streamed,
+    tags: r.tags ?? [],
   };
 }
 

@@ -37,7 +37,7 @@ export interface LedgerRow {
 /** The fields that name a call in every record of it (ledger row, journal begin, orphan). */
 export type CallHeader = Pick<
   LedgerRow,
-  'id' | 'ts' | 'customer' | 'keyId' | 'feature' | 'provider' | 'protocol' | 'modelRequested'
+  'id' | 'ts' | 'customer' | 'keyId' | 'feature' | 'provider' | 'protocol' | 'modelRequested' | 'tags'
 >;
 
 export interface RequestQuery {

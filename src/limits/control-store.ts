@@ -1,3 +1,4 @@
+import type { PlanSpan } from '../economics/reader.js';
 import type { ReservationRecord, WalletEntry } from '../ledger/types.js';
 import type { PlanSpec } from './plan-schema.js';
 
@@ -14,8 +15,39 @@ export interface CustomerRecord {
   cycleDay: number;
   /** The prepaid wallet this customer draws from (its own id unless it shares a workspace wallet). */
   wallet: string;
+  /** Monthly revenue set for the plan in force (exact decimal USD); null: the plan's priceUsd. */
+  mrrUsd: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A change to one customer; absent fields keep their value. */
+export interface CustomerChange {
+  id: string;
+  plan?: string | null;
+  cycleDay?: number;
+  wallet?: string;
+  /**
+   * Monthly revenue in pico-USD (null: the plan's price). Absent: kept while the plan stays the same,
+   * back to the plan's price when the plan changes (a negotiated price belongs to its plan).
+   */
+  mrrPico?: bigint | null;
+  /** When a plan or MRR change took effect (epoch ms, not after now); default: now. */
+  since?: number;
+}
+
+/** One row of `margin customers import`: the customer's whole plan state (empty mrr = the plan's price). */
+export interface CustomerImportRow {
+  id: string;
+  plan: string | null;
+  mrrPico: bigint | null;
+  since?: number;
+}
+
+export interface ImportOutcome {
+  created: number;
+  changed: number;
+  unchanged: number;
 }
 
 /** A customer's usage in a period, per feature, read from the ledger. */
@@ -44,10 +76,11 @@ export interface ControlStore {
   getCustomer(id: string): Promise<CustomerRecord | undefined>;
   listCustomers(): Promise<CustomerRecord[]>;
   /** Creates or updates a customer; throws when the plan does not exist. */
-  setCustomer(
-    c: { id: string; plan?: string | null; cycleDay?: number; wallet?: string },
-    at: number,
-  ): Promise<CustomerRecord>;
+  setCustomer(c: CustomerChange, at: number): Promise<CustomerRecord>;
+  /** Applies every row in one transaction (all or nothing); `dryRun` counts and rolls back. */
+  importCustomers(rows: readonly CustomerImportRow[], at: number, dryRun: boolean): Promise<ImportOutcome>;
+  /** Plan-history spans overlapping [from, to), by customer then start; optionally one customer's. */
+  planHistory(from: number, to: number, customer?: string): Promise<PlanSpan[]>;
   /** A wallet movement made outside the request path (top-up, adjustment). */
   addWalletEntry(e: WalletEntry): Promise<void>;
   /** The balance from committed entries, leaving out those ids (the caller adds them from memory). */

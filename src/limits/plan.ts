@@ -39,6 +39,12 @@ export const UNIT_SCALE: Record<BudgetUnit, bigint> = {
   runs: 1n,
 };
 
+/** Overage in base units × USD per whole unit, rounded up to the pico-USD (what the customer is billed). */
+export function overageCharge(units: bigint, picoPerUnit: bigint, unit: BudgetUnit): bigint {
+  const scale = UNIT_SCALE[unit];
+  return (units * picoPerUnit + scale - 1n) / scale;
+}
+
 /** A validated decimal string in whole units → base units (rounded up: a cap is never loosened). */
 export function toBase(decimal: string, unit: BudgetUnit): bigint {
   const pico = usdToPico(decimal); // exact 12-decimal parse, whatever the unit

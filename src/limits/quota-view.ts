@@ -2,7 +2,7 @@ import { picoToUsd } from '../util/money.js';
 import type { CustomerState, WalletState } from './customer-state.js';
 import type { LimitsEngine } from './engine.js';
 import { upgradeMath } from './events.js';
-import { type BudgetUnit, formatUnits, UNIT_SCALE } from './plan.js';
+import { formatUnits, overageCharge } from './plan.js';
 
 /**
  * Response headers on every call of a customer with limits: budget used/remaining and reset, wallet
@@ -103,10 +103,4 @@ export async function reservedReport(limits: LimitsEngine, customer: string) {
     /** The wallet's whole reservation (a shared wallet holds its other customers' calls too). */
     wallet_usd: policy?.wallet ? picoToUsd(policy.wallet.reserved) : null,
   };
-}
-
-/** Overage in base units × USD per whole unit, rounded up to the pico-USD. */
-function overageCharge(units: bigint, picoPerUnit: bigint, unit: BudgetUnit): bigint {
-  const scale = UNIT_SCALE[unit];
-  return (units * picoPerUnit + scale - 1n) / scale;
 }

@@ -30,6 +30,8 @@ export interface Identity {
   keyId: string;
   customer: string;
   feature: string;
+  /** Request tags from `x-margin-tags` (see tags.ts); absent when none. */
+  tags?: readonly string[];
 }
 
 /** One call as it moves through the stages. */

@@ -3,6 +3,7 @@ import { hashKey, isValidId } from '../identity/virtual-keys.js';
 import type { KeyStore } from '../ledger/types.js';
 import { GatewayError } from '../wire/errors.js';
 import type { Identity } from './context.js';
+import { parseTags, TAGS_HEADER } from './tags.js';
 
 /** The caller's virtual key from whichever header its SDK sends: OpenAI's Bearer or Anthropic's x-api-key. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -44,7 +45,10 @@ export async function identify(keys: KeyStore, headers: IncomingHttpHeaders): Pr
         'x-margin-customer: must be 1–128 characters of letters, digits and . _ : @ -',
       );
   }
-  return { keyId: rec.id, customer: customer ?? 'unknown', feature };
+  const tags = parseTags(headers[TAGS_HEADER]);
+  const identity: Identity = { keyId: rec.id, customer: customer ?? 'unknown', feature };
+  if (tags) identity.tags = tags; // absent, not undefined, when none
+  return identity;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

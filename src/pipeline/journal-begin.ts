@@ -1,3 +1,4 @@
+import type { BeginRecord } from '../journal/codec.js';
 import type { CallContext, GatewayDeps } from './context.js';
 
 /**
@@ -6,7 +7,7 @@ import type { CallContext, GatewayDeps } from './context.js';
  * The record is one literal (the call header's fields, then the begin's own), so every call's has one shape.
  */
 export function journalBegin(deps: GatewayDeps, ctx: CallContext): void {
-  deps.journal.begin({
+  const begin: BeginRecord = {
     id: ctx.id,
     ts: ctx.startedAt,
     customer: ctx.identity.customer,
@@ -19,5 +20,7 @@ export function journalBegin(deps: GatewayDeps, ctx: CallContext): void {
     inputTokens: ctx.inputTokensBound ?? null,
     bodyBytes: ctx.rawBody.length,
     wallet: ctx.admission?.wallet?.id ?? null,
-  });
+  };
+  if (ctx.identity.tags) begin.tags = ctx.identity.tags;
+  deps.journal.begin(begin);
 }

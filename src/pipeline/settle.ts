@@ -33,7 +33,7 @@ function commit(deps: GatewayDeps, admission: Reservation | undefined, row: Ledg
 export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
   const identity = ctx.identity;
   const usage = m.usage;
-  return {
+  const row: LedgerRow = {
     id: ctx.id,
     ts: ctx.startedAt,
     customer: identity.customer,
@@ -61,6 +61,9 @@ export function toRow(ctx: CallContext, m: Metered, o: Outcome): LedgerRow {
     ttftMs: o.ttftMs,
     streamed: o.streamed,
   };
+  // Only calls that carry tags get the field (absent, not undefined, when none: rows compare equal).
+  if (identity.tags) row.tags = identity.tags;
+  return row;
 }
 
 /** A call the gateway refused after knowing who made it (bad JSON, unknown model, upstream down): cost 0. */
@@ -96,5 +99,6 @@ export function recordRejected(
     latencyMs: Math.round((performance.now() - draft.t0) * 1000) / 1000,
     ttftMs: null,
     streamed: false,
+    ...(draft.identity.tags ? { tags: draft.identity.tags } : {}),
   });
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { OutboxStore } from '../events/outbox-store.js';
 import { presentEvent } from '../events/present-event.js';
 import type { WalletEntry } from '../ledger/types.js';
-import { applyPlans, setCustomerPlan, topUpWallet } from '../limits/control-actions.js';
+import { applyPlans, parseMrrUsd, setCustomerPlan, topUpWallet } from '../limits/control-actions.js';
 import type { ControlStore } from '../limits/control-store.js';
 import type { LimitsEngine } from '../limits/engine.js';
 import { parsePlans } from '../limits/plans-file.js';
@@ -55,7 +55,14 @@ export async function handleAdminLimits(
       const c = await deps.control.getCustomer(id);
       if (!c) throw new NotFound(`customer: no customer ${JSON.stringify(id)}`);
       const usage = await usageReport(deps.limits, id, now);
-      sendJson(res, 200, { ...c, usage, reserved: await reservedReport(deps.limits, id) });
+      const history = (await deps.control.planHistory(0, Number.MAX_SAFE_INTEGER, id)).map((s) => ({
+        plan: s.plan,
+        mrr_usd: s.mrrPico === null ? null : picoToUsd(s.mrrPico),
+        from: new Date(s.from).toISOString(),
+        to: s.to === null ? null : new Date(s.to).toISOString(),
+      }));
+      const reserved = await reservedReport(deps.limits, id);
+      sendJson(res, 200, { ...c, plan_history: history, usage, reserved });
       return true;
     }
     if (method === 'PUT' || method === 'POST') {
@@ -67,7 +74,12 @@ export async function handleAdminLimits(
         throw new Error('cycle_day: must be an integer from 1 to 31');
       const cycleDay = b.cycle_day === undefined ? undefined : Number(b.cycle_day);
       const wallet = optionalString(b, 'wallet');
-      const c = await setCustomerPlan(deps.control, { id, plan, cycleDay, wallet }, now);
+      // mrr_usd: absent keeps it (while the plan stays), null clears it; since backdates the change.
+      const mrrPico = b.mrr_usd === undefined ? undefined : parseMrrUsd('mrr_usd', b.mrr_usd);
+      if (b.since !== undefined && typeof b.since !== 'string' && typeof b.since !== 'number')
+        throw new Error('since: must be an ISO-8601 date/time or epoch ms');
+      const since = parseTimeArg('since', b.since === undefined ? undefined : String(b.since));
+      const c = await setCustomerPlan(deps.control, { id, plan, cycleDay, wallet, mrrPico, since }, now);
       await deps.limits.refresh(true);
       sendJson(res, 200, c);
       return true;

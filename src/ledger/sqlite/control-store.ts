@@ -1,14 +1,27 @@
 import type Database from 'better-sqlite3';
+import type { PlanSpan } from '../../economics/reader.js';
 import type {
   ControlStore,
+  CustomerChange,
+  CustomerImportRow,
   CustomerRecord,
   DailyUsage,
   FeatureUsage,
+  ImportOutcome,
   StoredPlan,
 } from '../../limits/control-store.js';
 import type { PlanSpec } from '../../limits/plan-schema.js';
 import type { ReservationRecord, WalletEntry } from '../types.js';
-import { type ControlOp, type ControlWrites, type CustomerRowDb, fromCustomer } from './control-writes.js';
+import {
+  type ControlOp,
+  type ControlWrites,
+  CUSTOMER_SELECT,
+  type CustomerRowDb,
+  fromCustomer,
+} from './control-writes.js';
+import { RAW_EDGES, ROLLUP_DAYS, splitDays } from './day-split.js';
+import { idHash } from './pruned-ids.js';
+import { DAY_OF_TS, DETAIL } from './rollup-sql.js';
 
 /** Runs a control-plane write: on the control thread in the gateway, on the caller's connection in the CLI. */
 export type ControlWriteFn = <K extends ControlOp>(
@@ -28,6 +41,7 @@ interface WalletRowDb {
 
 const TOKENS =
   'input_tokens + output_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens';
+const ROLLUP_TOKENS = '(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens)';
 
 /**
  * Plans, customers, wallets and the reservation journal in the ledger's SQLite file. Reads run on the
@@ -57,21 +71,43 @@ export class SqliteControlStore implements ControlStore {
   }
 
   async getCustomer(id: string): Promise<CustomerRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM customers WHERE id = ?').get(id) as CustomerRowDb | undefined;
+    const r = this.db.prepare(`${CUSTOMER_SELECT} WHERE c.id = ?`).get(id) as CustomerRowDb | undefined;
     return r ? fromCustomer(r) : undefined;
   }
 
   async listCustomers(): Promise<CustomerRecord[]> {
-    return (this.db.prepare('SELECT * FROM customers ORDER BY id').all() as CustomerRowDb[]).map(
-      fromCustomer,
-    );
+    return (this.db.prepare(`${CUSTOMER_SELECT} ORDER BY c.id`).all() as CustomerRowDb[]).map(fromCustomer);
   }
 
-  setCustomer(
-    c: { id: string; plan?: string | null; cycleDay?: number; wallet?: string },
-    at: number,
-  ): Promise<CustomerRecord> {
+  setCustomer(c: CustomerChange, at: number): Promise<CustomerRecord> {
     return this.write('setCustomer', c, at);
+  }
+
+  importCustomers(rows: readonly CustomerImportRow[], at: number, dryRun: boolean): Promise<ImportOutcome> {
+    return this.write('importCustomers', rows, at, dryRun);
+  }
+
+  async planHistory(from: number, to: number, customer?: string): Promise<PlanSpan[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT customer, plan, CAST(mrr_pico AS TEXT) AS mrr, from_ts, to_ts FROM customer_plan_history
+         WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) AND (@customer IS NULL OR customer = @customer)
+         ORDER BY customer, from_ts`,
+      )
+      .all({ to, from, customer: customer ?? null }) as {
+      customer: string;
+      plan: string | null;
+      mrr: string | null;
+      from_ts: number;
+      to_ts: number | null;
+    }[];
+    return rows.map((r) => ({
+      customer: r.customer,
+      plan: r.plan,
+      mrrPico: r.mrr === null ? null : BigInt(r.mrr),
+      from: r.from_ts,
+      to: r.to_ts,
+    }));
   }
 
   addWalletEntry(e: WalletEntry): Promise<void> {
@@ -120,6 +156,11 @@ export class SqliteControlStore implements ControlStore {
     return this.db.prepare('SELECT DISTINCT wallet FROM wallet_entries').pluck().all() as string[];
   }
 
+  /**
+   * Whole days from the customer × day rollup (it outlives pruned rows) less the excluded calls that are
+   * already in it (calls in flight are recent, so their raw rows are there), plus the ragged ends of the
+   * range from raw rows. One statement: one snapshot of rollups and rows alike.
+   */
   async usageByFeature(
     customer: string,
     from: number,
@@ -128,14 +169,24 @@ export class SqliteControlStore implements ControlStore {
   ): Promise<FeatureUsage[]> {
     const rows = this.db
       .prepare(
-        `SELECT feature, COALESCE(SUM(cost_pico), 0) AS cost, COALESCE(SUM(${TOKENS}), 0) AS tokens,
-           COALESCE(SUM((${TOKENS}) > 0), 0) AS runs
-         FROM requests WHERE customer = ? AND ts >= ? AND ts < ?
-           AND id NOT IN (SELECT value FROM json_each(?))
-         GROUP BY feature`,
+        `SELECT feature, SUM(cost) AS cost, SUM(tokens) AS tokens, SUM(runs) AS runs FROM (
+           SELECT feature, requests AS n, cost_pico AS cost, ${ROLLUP_TOKENS} AS tokens, used_requests AS runs
+           FROM ${DETAIL.table} WHERE customer = @customer AND ${ROLLUP_DAYS}
+           UNION ALL
+           SELECT feature, -1, -COALESCE(cost_pico, 0), -(${TOKENS}), -((${TOKENS}) > 0)
+           FROM requests WHERE customer = @customer AND ts >= @d0 AND ts < @d1
+             AND id IN (SELECT value FROM json_each(@exclude))
+           UNION ALL
+           SELECT feature, 1, COALESCE(cost_pico, 0), ${TOKENS}, (${TOKENS}) > 0
+           FROM requests WHERE customer = @customer AND ${RAW_EDGES}
+             AND id NOT IN (SELECT value FROM json_each(@exclude))
+         ) GROUP BY feature HAVING SUM(n) > 0`,
       )
       .safeIntegers(true)
-      .all(customer, from, to, JSON.stringify(exclude)) as Record<string, bigint | string>[];
+      .all({ customer, exclude: JSON.stringify(exclude), ...splitDays(from, to) }) as Record<
+      string,
+      bigint | string
+    >[];
     return rows.map((r) => ({
       feature: String(r.feature),
       costPico: BigInt(r.cost as bigint),
@@ -147,12 +198,16 @@ export class SqliteControlStore implements ControlStore {
   async usageByDay(customer: string, from: number, to: number): Promise<DailyUsage[]> {
     const rows = this.db
       .prepare(
-        `SELECT (ts / 86400000) * 86400000 AS day, COALESCE(SUM(cost_pico), 0) AS cost,
-           COALESCE(SUM(${TOKENS}), 0) AS tokens, COALESCE(SUM((${TOKENS}) > 0), 0) AS runs
-         FROM requests WHERE customer = ? AND ts >= ? AND ts < ? GROUP BY day ORDER BY day`,
+        `SELECT day, SUM(cost) AS cost, SUM(tokens) AS tokens, SUM(runs) AS runs FROM (
+           SELECT day, cost_pico AS cost, ${ROLLUP_TOKENS} AS tokens, used_requests AS runs
+           FROM ${DETAIL.table} WHERE customer = @customer AND ${ROLLUP_DAYS}
+           UNION ALL
+           SELECT ${DAY_OF_TS}, COALESCE(cost_pico, 0), ${TOKENS}, (${TOKENS}) > 0
+           FROM requests WHERE customer = @customer AND ${RAW_EDGES}
+         ) GROUP BY day ORDER BY day`,
       )
       .safeIntegers(true)
-      .all(customer, from, to) as Record<string, bigint>[];
+      .all({ customer, ...splitDays(from, to) }) as Record<string, bigint>[];
     return rows.map((r) => ({
       day: Number(r.day),
       costPico: BigInt(r.cost as bigint),
@@ -179,6 +234,8 @@ export class SqliteControlStore implements ControlStore {
   }
 
   async hasRequest(id: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM requests WHERE id = ?').get(id) !== undefined;
+    // A pruned row was in the ledger too (its sums are in the rollups).
+    if (this.db.prepare('SELECT 1 FROM requests WHERE id = ?').get(id) !== undefined) return true;
+    return this.db.prepare('SELECT 1 FROM pruned_requests WHERE id_hash = ?').get(idHash(id)) !== undefined;
   }
 }

@@ -1,10 +1,15 @@
 import type Database from 'better-sqlite3';
 import type { LedgerRow, WriteOp } from '../types.js';
+import { preparePrunedCheck } from './pruned-ids.js';
+import { RollupDeltas } from './rollup-deltas.js';
 
-/** Ledger rows insert with positional parameters (cheaper to bind than named ones); OR IGNORE on the id. */
-function prepareInsertRow(db: Database.Database): (r: LedgerRow) => void {
-  const stmt = db.prepare(`INSERT OR IGNORE INTO requests VALUES (${Array(25).fill('?').join(', ')})`);
-  return (r) => {
+/**
+ * Ledger rows insert with positional parameters (cheaper to bind than named ones); OR IGNORE on the id.
+ * Returns whether the row was new: only a new row adds to the rollups.
+ */
+function prepareInsertRow(db: Database.Database): (r: LedgerRow) => boolean {
+  const stmt = db.prepare(`INSERT OR IGNORE INTO requests VALUES (${Array(26).fill('?').join(', ')})`);
+  return (r) =>
     stmt.run(
       r.id,
       r.ts,
@@ -31,28 +36,33 @@ function prepareInsertRow(db: Database.Database): (r: LedgerRow) => void {
       r.ttftMs,
       r.streamed ? 1 : 0,
       r.modelRouted ?? null,
-    );
-  };
+      r.tags?.length ? r.tags.join(',') : null,
+    ).changes === 1;
 }
 
 /**
  * Prepares the write path's transaction: a batch of ops (ledger rows, reservations and their release,
  * wallet movements, events) commits together. Every op is idempotent: rows and wallet entries by id,
- * events by dedupe key, releases by reservation id; so a retried batch changes nothing twice.
+ * events by dedupe key, releases by reservation id; so a retried batch changes nothing twice. A row
+ * pruned before (an old row imported or replayed again) is not inserted: its sums are in the rollups.
  */
 export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]) => void {
   const insertRow = prepareInsertRow(db);
+  const deltas = new RollupDeltas(db);
+  const prunedCheck = preparePrunedCheck(db);
   const reserve = db.prepare('INSERT OR IGNORE INTO reservations VALUES (?, ?, ?, ?, ?)');
   const release = db.prepare('DELETE FROM reservations WHERE id = ?');
   const wallet = db.prepare('INSERT OR IGNORE INTO wallet_entries VALUES (?, ?, ?, ?, ?, ?, ?)');
   const event = db.prepare('INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)');
-  return db.transaction((ops: readonly WriteOp[]) => {
+  const apply = db.transaction((ops: readonly WriteOp[]) => {
+    const horizon = prunedCheck.horizon();
     for (const op of ops) {
       if (op.reserve) {
         const r = op.reserve;
         reserve.run(r.id, r.customer, r.createdAt, r.expiresAt, r.spec);
       }
-      if (op.request) insertRow(op.request);
+      const r = op.request;
+      if (r && !(r.ts < horizon && prunedCheck.pruned(r.id)) && insertRow(r)) deltas.add(r);
       if (op.wallet) {
         const w = op.wallet;
         wallet.run(w.id, w.wallet, w.ts, w.amountPico, w.reason, w.requestId, w.note);
@@ -60,7 +70,15 @@ export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]
       for (const e of op.events ?? []) event.run(e.id, e.type, e.customer, e.ts, e.dedupeKey, e.payload);
       if (op.release) release.run(op.release);
     }
+    deltas.flush();
   });
+  return (ops) => {
+    try {
+      apply(ops);
+    } finally {
+      deltas.clear();
+    }
+  };
 }
 
 /** The connection settings every ledger connection uses (WAL; commits durable against process crashes). */

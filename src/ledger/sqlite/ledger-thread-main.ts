@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { WriteOp } from '../types.js';
 import { type ControlCall, prepareControlWrites, runControlCall } from './control-writes.js';
 import { configureConnection, prepareApplyOps } from './insert-requests.js';
+import { preparePruneChunk } from './prune.js';
 
 // Ledger threads, so SQLite never blocks the gateway's event loop. The writer owns the write connection
 // and answers each batch only after its transaction committed. The checkpointer copies the WAL back into
@@ -20,6 +21,8 @@ interface Msg {
   /** Epoch ms by which a control write must have its lock: the bound counts time spent queued here too. */
   deadline?: number;
   close?: boolean;
+  /** One chunk of a prune (see prune.ts), between write batches. */
+  prune?: { horizon: number; limit: number };
 }
 
 const reply = (seq: number, run: () => unknown): void => {
@@ -62,8 +65,11 @@ if (role === 'checkpointer') {
 } else {
   db.pragma('wal_autocheckpoint = 0'); // the checkpointer thread does it
   const apply = prepareApplyOps(db);
+  const pruneChunk = preparePruneChunk(db);
   parentPort?.on('message', (msg: Msg) => {
     if (msg.close) return reply(msg.seq, () => void db.close());
+    const prune = msg.prune;
+    if (prune) return reply(msg.seq, () => pruneChunk(prune.horizon, prune.limit));
     reply(msg.seq, () => void apply(msg.ops ?? []));
   });
 }

@@ -67,6 +67,11 @@ export class LedgerThread {
     await this.send({ ops });
   }
 
+  /** One chunk of a prune on the writer thread; resolves with how many rows went. */
+  async prune(horizon: number, limit: number): Promise<number> {
+    return (await this.send({ prune: { horizon, limit } })) as number;
+  }
+
   call(control: ControlCall): Promise<unknown> {
     return this.send({ control, deadline: Date.now() + this.busyMs });
   }
@@ -81,6 +86,7 @@ export class LedgerThread {
     control?: ControlCall;
     deadline?: number;
     close?: boolean;
+    prune?: { horizon: number; limit: number };
   }): Promise<unknown> {
     const seq = ++this.seq;
     if (!this.alive) return Promise.reject(new Error('ledger writer thread is not running'));

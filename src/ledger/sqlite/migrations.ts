@@ -1,3 +1,5 @@
+import { rollupsMigration } from './rollup-sql.js';
+
 // Forward-only schema migrations; `user_version` records how far a database has come.
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE requests (
@@ -96,4 +98,14 @@ export const MIGRATIONS: readonly string[] = [
      v INTEGER NOT NULL
    ) STRICT;
    INSERT INTO control VALUES ('revision', 0);`,
+  // Economics (issue 8): request tags, daily/monthly rollups kept forever, pruned ids, plan history.
+  rollupsMigration(),
+  // Plan history (issue 8): each customer's plan and MRR as spans [from_ts, to_ts), to_ts NULL while in
+  // force, so revenue is attributed per day to the plan then in force. Written identically by another
+  // branch, hence IF NOT EXISTS; the backfill gives each existing customer one open span from its creation.
+  `CREATE TABLE IF NOT EXISTS customer_plan_history (customer TEXT NOT NULL, plan TEXT, mrr_pico INTEGER, from_ts INTEGER NOT NULL, to_ts INTEGER);
+   CREATE INDEX IF NOT EXISTS customer_plan_history_customer_from ON customer_plan_history (customer, from_ts);
+   INSERT INTO customer_plan_history (customer, plan, mrr_pico, from_ts, to_ts)
+     SELECT c.id, c.plan, NULL, c.created_at, NULL FROM customers c
+     WHERE NOT EXISTS (SELECT 1 FROM customer_plan_history h WHERE h.customer = c.id);`,
 ];

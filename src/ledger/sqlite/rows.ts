@@ -27,6 +27,8 @@ export interface RequestRowDb {
   ttft_ms: number | null;
   streamed: number;
   model_routed: string | null;
+  /** Comma-joined; NULL when none. */
+  tags: string | null;
 }
 
 export function fromRequestRow(d: RequestRowDb): LedgerRow {
@@ -56,6 +58,7 @@ export function fromRequestRow(d: RequestRowDb): LedgerRow {
     ttftMs: d.ttft_ms,
     streamed: d.streamed === 1,
     modelRouted: d.model_routed,
+    ...(d.tags ? { tags: d.tags.split(',') } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { EconomicsReader } from '../../economics/reader.js';
+import type { Retention } from '../retention.js';
 import { isSqliteBusy, StoreBusyError } from '../store-busy.js';
 import type {
   LedgerRow,
@@ -17,9 +19,13 @@ import {
   prepareControlWrites,
   runControlCall,
 } from './control-writes.js';
+import { RAW_EDGES, ROLLUP_DAYS, splitDays } from './day-split.js';
+import { SqliteEconomicsReader } from './economics-reader.js';
 import { prepareApplyOps } from './insert-requests.js';
 import { LedgerThread } from './ledger-thread.js';
 import { openLedger } from './open-ledger.js';
+import { PRUNE_CHUNK, preparePruneChunk, rebuildRollups } from './prune.js';
+import { DAY_MS, DETAIL, DIMS } from './rollup-sql.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
 
 const KEY_RECHECK_MS = 50;
@@ -34,13 +40,21 @@ const GROUP_EXPR: Record<UsageDimension, string> = {
   day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
 };
 
+/** The same groups over the day rollups (whose model column is already the served-or-requested one). */
+const ROLLUP_GROUP_EXPR: Record<UsageDimension, string> = {
+  ...GROUP_EXPR,
+  model: 'model',
+  day: "strftime('%Y-%m-%d', day / 1000, 'unixepoch')",
+};
+
 /**
  * The embedded default store: one SQLite file in WAL mode. A committed transaction survives the process
  * being killed (synchronous=NORMAL keeps commits durable against process crashes without an fsync each).
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, Retention {
   private readonly db: Database.Database;
   private readonly applyOps: (ops: readonly WriteOp[]) => void;
+  private readonly pruneChunk: (horizon: number, limit: number) => number;
   private readonly writer: LedgerThread | undefined;
   private readonly checkpointer: LedgerThread | undefined;
   /** Control-plane writes (plans, customers, top-ups, keys) off the event loop, with a short busy bound. */
@@ -66,6 +80,7 @@ export class SqliteStore implements Store {
   ) {
     this.db = openLedger(file, { writable: opts.writerThread });
     this.applyOps = prepareApplyOps(this.db);
+    this.pruneChunk = preparePruneChunk(this.db);
     this.controlWrites = prepareControlWrites(this.db);
     const threads = opts.writerThread && file !== ':memory:';
     this.writer = threads ? new LedgerThread(file, 'writer') : undefined;
@@ -103,6 +118,33 @@ export class SqliteStore implements Store {
     this.applyOps(ops);
   }
 
+  /**
+   * Deletes raw rows older than `before` floored to 00:00 UTC (whole days go), keeping their ids so they
+   * can never be added again; rollups keep their figures. In chunks, on the writer thread when there is
+   * one, so ledger commits go on in between. Returns the horizon and how many rows went.
+   */
+  async prune(before: number): Promise<{ horizon: number; deleted: number }> {
+    const horizon = Math.floor(before / DAY_MS) * DAY_MS;
+    let deleted = 0;
+    for (;;) {
+      const n = this.writer?.alive
+        ? await this.writer.prune(horizon, PRUNE_CHUNK)
+        : this.pruneChunk(horizon, PRUNE_CHUNK);
+      deleted += n;
+      if (n < PRUNE_CHUNK) return { horizon, deleted };
+    }
+  }
+
+  /** Recomputes the rollups from raw rows (see rollup-sql.ts rebuildSql); returns the prune horizon kept. */
+  async rebuildRollups(): Promise<{ horizon: number }> {
+    return { horizon: rebuildRollups(this.db) };
+  }
+
+  /** The economics reader on this store's connection (rollups, plan history, top-ups). */
+  economics(): EconomicsReader {
+    return new SqliteEconomicsReader(this.db);
+  }
+
   async requests(q: RequestQuery): Promise<LedgerRow[]> {
     const { where, params } = filters(q);
     params.limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
@@ -115,14 +157,31 @@ export class SqliteStore implements Store {
     return (this.db.prepare(sql).all(params) as RequestRowDb[]).map(fromRequestRow);
   }
 
+  /**
+   * Whole UTC days are read from the rollups (which outlive pruned rows), the ragged ends of the range
+   * from raw rows: the groups are the same as summing the raw rows, before and after pruning.
+   */
   async usage(q: UsageQuery): Promise<UsageGroup[]> {
-    const { where, params } = filters(q);
-    const key = GROUP_EXPR[q.by];
-    const sql = `SELECT ${key} AS key, COUNT(*) AS requests, SUM(input_tokens) AS input,
-        SUM(output_tokens) AS output, SUM(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write,
-        SUM(cache_read_tokens) AS cache_read, COALESCE(SUM(cost_pico), 0) AS cost,
-        SUM(unpriced) AS unpriced, SUM(estimated) AS estimated, SUM(status >= 400) AS errors
-      FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const params: Record<string, unknown> = { ...splitDays(q.from, q.to) };
+    const customer = q.customer === undefined ? '' : 'AND customer = @customer';
+    if (q.customer !== undefined) params.customer = q.customer;
+    // The customer × day detail when a customer is named or grouped by; else the smaller dimensions table.
+    const rollup = q.customer !== undefined || q.by === 'customer' ? DETAIL.table : DIMS.table;
+    const sql = `SELECT key, SUM(n) AS requests, SUM(input) AS input, SUM(output) AS output,
+        SUM(cache_write) AS cache_write, SUM(cache_read) AS cache_read, SUM(cost) AS cost,
+        SUM(unpriced) AS unpriced, SUM(estimated) AS estimated, SUM(errors) AS errors
+      FROM (
+        SELECT ${ROLLUP_GROUP_EXPR[q.by]} AS key, requests AS n, input_tokens AS input,
+          output_tokens AS output, cache_write_tokens AS cache_write, cache_read_tokens AS cache_read,
+          cost_pico AS cost, unpriced_requests AS unpriced, estimated_requests AS estimated,
+          error_requests AS errors
+        FROM ${rollup} WHERE ${ROLLUP_DAYS} ${customer}
+        UNION ALL
+        SELECT ${GROUP_EXPR[q.by]}, 1, input_tokens, output_tokens,
+          cache_write_5m_tokens + cache_write_1h_tokens, cache_read_tokens, COALESCE(cost_pico, 0),
+          unpriced, estimated, status >= 400
+        FROM requests WHERE ${RAW_EDGES} ${customer}
+      )
       GROUP BY key ORDER BY cost DESC, key`;
     // Sums come back as BigInt so money never passes through a float.
     const rows = this.db.prepare(sql).safeIntegers(true).all(params) as Record<string, bigint | string>[];

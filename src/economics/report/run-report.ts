@@ -1,0 +1,48 @@
+// One entry point for the CLI and the admin API: config + storage → the report's inputs → the report.
+import type { EconomicsConfig } from '../../config/economics-schema.js';
+import type { ControlStore } from '../../limits/control-store.js';
+import type { PriceCatalog } from '../../pricing/catalog.js';
+import { usdToPico } from '../../util/money.js';
+import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
+import { mulDivRound } from '../ratio.js';
+import type { EconomicsReader } from '../reader.js';
+import { buildReport, type ReportResult } from './build.js';
+import type { ReportRange } from './options.js';
+import { segmentsFromHistory } from './segment-source.js';
+
+export interface ReportDeps {
+  reader: EconomicsReader;
+  control: ControlStore;
+  catalog: PriceCatalog;
+  economics: EconomicsConfig;
+}
+
+export async function runReport(deps: ReportDeps, range: ReportRange, now: number): Promise<ReportResult> {
+  const plans = await deps.control.listPlans();
+  const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
+  const overheadPico = usdToPico(deps.economics.overheadPerCustomerUsd);
+  const pricing = { prices, overheadPico };
+  // Plan history is read once for the whole range and the weekly view (which may reach back before it).
+  const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
+  const history = await deps.reader.planHistory(historyFrom, Math.max(range.to, now));
+  return buildReport({
+    reader: deps.reader,
+    catalog: deps.catalog,
+    period: range.period,
+    from: range.from,
+    to: range.to,
+    now,
+    prices,
+    segments: async (b: Bucket) => segmentsFromHistory(history, b, pricing),
+    // A customer without a plan span still costs its overhead for the bucket's days.
+    overheadFor: (b: Bucket) =>
+      mulDivRound(
+        overheadPico,
+        BigInt(Math.round((b.to - b.from) / 86_400_000)),
+        BigInt(daysInMonth(monthStart(b.from))),
+      ),
+    overheadPerCustomerPico: overheadPico,
+    targets: deps.economics.targets,
+    classes: deps.economics.modelClasses,
+  });
+}

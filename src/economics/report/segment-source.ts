@@ -1,0 +1,87 @@
+// Revenue segments from plan history. Each day goes to the plan in force at the end of that day, so a
+// span covers the whole days [dayStart(from), dayStart(to)). A segment's revenue is the monthly revenue ×
+// its days ÷ the days of the month, rounded half up to the pico once per (customer, span, month): a whole
+// month on one plan is exactly its price.
+import { type Bucket, DAY_MS, dayStart, daysInMonth, monthStart, nextMonth } from '../calendar.js';
+import { mulDivRound } from '../ratio.js';
+import type { PlanSpan } from '../reader.js';
+import type { Segment } from './segments.js';
+
+export interface SegmentPricing {
+  /** Plan name → monthly price, pico-USD. */
+  prices: ReadonlyMap<string, bigint>;
+  overheadPico: bigint;
+  /** Revenue earned on [from, to) beyond the prorated price (overage, prepaid top-ups). */
+  extraRevenue?: (customer: string, plan: string | null, from: number, to: number) => bigint;
+}
+
+export function segmentsOf(
+  customer: string,
+  spans: readonly PlanSpan[],
+  bucket: Bucket,
+  pricing: SegmentPricing,
+): Segment[] {
+  const byPlan = new Map<string | null, Segment>();
+  const first = dayStart(bucket.from);
+  for (const span of spans) {
+    const from = Math.max(dayStart(span.from), first);
+    const to = Math.min(span.to === null ? bucket.to : dayStart(span.to), bucket.to);
+    if (from >= to) continue;
+    const price = span.plan === null ? 0n : (pricing.prices.get(span.plan) ?? 0n);
+    const monthly = span.mrrPico ?? price;
+    let seg = byPlan.get(span.plan);
+    if (!seg) {
+      seg = { customer, plan: span.plan, revenuePico: 0n, overheadPico: 0n, ranges: [] };
+      byPlan.set(span.plan, seg);
+    }
+    // One rounding per calendar month the span's part of the bucket touches.
+    for (let m = monthStart(from); m < to; m = nextMonth(m)) {
+      const a = Math.max(from, m);
+      const b = Math.min(to, nextMonth(m));
+      const days = BigInt(Math.round((b - a) / DAY_MS));
+      const of = BigInt(daysInMonth(m));
+      seg.revenuePico +=
+        mulDivRound(monthly, days, of) + (pricing.extraRevenue?.(customer, span.plan, a, b) ?? 0n);
+      seg.overheadPico += mulDivRound(pricing.overheadPico, days, of);
+    }
+    (seg.ranges as [number, number][]).push([from, to]);
+  }
+  return [...byPlan.values()];
+}
+
+/**
+ * Every customer's segments in a bucket from spans ordered by customer then start. Customers with the
+ * same history (plan, MRR and days: most of them) share one computation; extra revenue is per customer.
+ */
+export function segmentsFromHistory(
+  history: readonly PlanSpan[],
+  bucket: Bucket,
+  pricing: SegmentPricing,
+): Segment[] {
+  const { extraRevenue, ...base } = pricing;
+  const memo = new Map<string, Segment[]>();
+  const out: Segment[] = [];
+  let i = 0;
+  while (i < history.length) {
+    const customer = (history[i] as PlanSpan).customer;
+    let j = i;
+    let key = '';
+    while (j < history.length && (history[j] as PlanSpan).customer === customer) {
+      const s = history[j] as PlanSpan;
+      key += `${s.plan}|${s.mrrPico}|${dayStart(s.from)}|${s.to === null ? '' : dayStart(s.to)};`;
+      j++;
+    }
+    let shared = memo.get(key);
+    if (!shared) {
+      shared = segmentsOf('', history.slice(i, j), bucket, base);
+      memo.set(key, shared);
+    }
+    for (const s of shared) {
+      let revenue = s.revenuePico;
+      if (extraRevenue) for (const [a, b] of s.ranges) revenue += extraRevenue(customer, s.plan, a, b);
+      out.push({ ...s, customer, revenuePico: revenue });
+    }
+    i = j;
+  }
+  return out;
+}

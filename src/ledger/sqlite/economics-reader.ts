@@ -1,0 +1,157 @@
+import type Database from 'better-sqlite3';
+import type {
+  CustomerDay,
+  CustomerDetailDay,
+  CustomerMonth,
+  DimensionDay,
+  EconomicsReader,
+  PlanSpan,
+  TagDay,
+  TopUp,
+  UsageSums,
+} from '../../economics/reader.js';
+import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG } from './rollup-sql.js';
+
+type Raw = Record<string, bigint | string | null>;
+type Span = { a: number | null; b: number | null };
+const dayOf = (ts: number) => Math.floor(ts / DAY_MS) * DAY_MS;
+
+const SUMS = SUM_COLUMNS.join(', ');
+const SUMMED = SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
+/** Optional customer filter: a JSON array bound as @customers, or NULL for everyone. */
+const CUSTOMERS = '(@customers IS NULL OR customer IN (SELECT value FROM json_each(@customers)))';
+
+function sums(r: Raw): UsageSums {
+  const n = (c: string) => Number(r[c]);
+  return {
+    requests: n('requests'),
+    usedRequests: n('used_requests'),
+    inputTokens: n('input_tokens'),
+    outputTokens: n('output_tokens'),
+    cacheReadTokens: n('cache_read_tokens'),
+    cacheWriteTokens: n('cache_write_tokens'),
+    cacheHitRequests: n('cache_hit_requests'),
+    cacheHitInputTokens: n('cache_hit_input_tokens'),
+    costPico: BigInt(r.cost_pico as bigint),
+    unpricedRequests: n('unpriced_requests'),
+    estimatedRequests: n('estimated_requests'),
+    errorRequests: n('error_requests'),
+  };
+}
+
+/**
+ * The economics reader over SQLite: everything from the rollups (kept forever, so pruning changes no
+ * figure), plan history and wallet top-ups. Money comes back as bigint (safeIntegers), never via a float.
+ */
+export class SqliteEconomicsReader implements EconomicsReader {
+  constructor(private readonly db: Database.Database) {}
+
+  private all(sql: string, params: Record<string, unknown>): Raw[] {
+    return this.db.prepare(sql).safeIntegers(true).all(params) as Raw[];
+  }
+
+  async customerMonths(from: number, to: number): Promise<CustomerMonth[]> {
+    const rows = this.all(
+      `SELECT customer, month, ${SUMS} FROM ${MONTH.table} WHERE month >= @from AND month < @to
+       ORDER BY customer, month`,
+      { from, to },
+    );
+    return rows.map((r) => ({ customer: String(r.customer), month: Number(r.month), ...sums(r) }));
+  }
+
+  async customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]> {
+    const rows = this.all(
+      `SELECT customer, day, ${SUMMED} FROM ${DETAIL.table}
+       WHERE day >= @from AND day < @to AND ${CUSTOMERS} GROUP BY customer, day ORDER BY customer, day`,
+      { from, to, customers: customers ? JSON.stringify(customers) : null },
+    );
+    return rows.map((r) => ({ customer: String(r.customer), day: Number(r.day), ...sums(r) }));
+  }
+
+  async customerDetailDays(
+    from: number,
+    to: number,
+    customers?: readonly string[],
+  ): Promise<CustomerDetailDay[]> {
+    const rows = this.all(
+      `SELECT customer, day, feature, model, provider, ${SUMS} FROM ${DETAIL.table}
+       WHERE day >= @from AND day < @to AND ${CUSTOMERS}
+       ORDER BY customer, day, feature, model, provider`,
+      { from, to, customers: customers ? JSON.stringify(customers) : null },
+    );
+    return rows.map((r) => ({
+      customer: String(r.customer),
+      day: Number(r.day),
+      feature: String(r.feature),
+      model: String(r.model),
+      provider: String(r.provider),
+      ...sums(r),
+    }));
+  }
+
+  async dimensionDays(from: number, to: number): Promise<DimensionDay[]> {
+    const rows = this.all(
+      `SELECT day, feature, model, provider, ${SUMS} FROM ${DIMS.table}
+       WHERE day >= @from AND day < @to ORDER BY day, feature, model, provider`,
+      { from, to },
+    );
+    return rows.map((r) => ({
+      day: Number(r.day),
+      feature: String(r.feature),
+      model: String(r.model),
+      provider: String(r.provider),
+      ...sums(r),
+    }));
+  }
+
+  async tagDays(from: number, to: number): Promise<TagDay[]> {
+    const rows = this.all(
+      `SELECT day, tag, ${SUMS} FROM ${TAG.table} WHERE day >= @from AND day < @to ORDER BY day, tag`,
+      { from, to },
+    );
+    return rows.map((r) => ({ day: Number(r.day), tag: String(r.tag), ...sums(r) }));
+  }
+
+  async planHistory(from: number, to: number): Promise<PlanSpan[]> {
+    const rows = this.all(
+      `SELECT customer, plan, mrr_pico, from_ts, to_ts FROM customer_plan_history
+       WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) ORDER BY customer, from_ts`,
+      { from, to },
+    );
+    return rows.map((r) => ({
+      customer: String(r.customer),
+      plan: r.plan === null ? null : String(r.plan),
+      mrrPico: r.mrr_pico === null ? null : BigInt(r.mrr_pico as bigint),
+      from: Number(r.from_ts),
+      to: r.to_ts === null ? null : Number(r.to_ts),
+    }));
+  }
+
+  /** Every positive wallet movement: top-ups (whatever their reason text); usage debits are negative. */
+  async topUps(from: number, to: number): Promise<TopUp[]> {
+    const rows = this.all(
+      `SELECT wallet, ts, amount_pico FROM wallet_entries
+       WHERE amount_pico > 0 AND ts >= @from AND ts < @to ORDER BY ts, rowid`,
+      { from, to },
+    );
+    return rows.map((r) => ({
+      wallet: String(r.wallet),
+      ts: Number(r.ts),
+      amountPico: BigInt(r.amount_pico as bigint),
+    }));
+  }
+
+  /**
+   * Raw rows give exact times; a day only the rollups still hold (its rows were pruned) counts from its
+   * 00:00 UTC when it lies outside the raw rows' days.
+   */
+  async span(): Promise<{ first: number; last: number } | null> {
+    const raw = this.db.prepare('SELECT MIN(ts) AS a, MAX(ts) AS b FROM requests').get() as Span;
+    const days = this.db.prepare(`SELECT MIN(day) AS a, MAX(day) AS b FROM ${DIMS.table}`).get() as Span;
+    if (raw.a === null || raw.b === null)
+      return days.a === null || days.b === null ? null : { first: days.a, last: days.b };
+    const first = days.a !== null && days.a < dayOf(raw.a) ? days.a : raw.a;
+    const last = days.b !== null && days.b > dayOf(raw.b) ? days.b : raw.b;
+    return { first, last };
+  }
+}
