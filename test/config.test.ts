@@ -89,6 +89,8 @@ describe('loadConfig: environment', () => {
     assert.equal(c.db, 'margin.db');
     assert.equal(c.server.port, 8787);
     assert.equal(c.server.host, '127.0.0.1');
+    // Unset, so the gateway gathers rows for a few ms when journaled (a 0 here made it commit every call).
+    assert.equal(c.ledger.maxBatchDelayMs, undefined);
   });
 
   test('without an explicit env it reads process.env', () => {

@@ -135,8 +135,8 @@ export const configSchema = z
         retainDays: z.number().int().min(1).optional(),
       })
       .strict()
+      // No maxBatchDelayMs here: left unset, the gateway picks it by whether a journal is kept.
       .default({
-        maxBatchDelayMs: 0,
         journalSegmentBytes: 8 * 1024 * 1024,
         journalReserveBytes: 1024 * 1024,
       }),

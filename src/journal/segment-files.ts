@@ -83,10 +83,10 @@ export class SegmentFiles {
   /** Appends one line; throws on a short or failed write (the caller moves to a fresh segment). */
   append(seg: Segment, line: string): void {
     if (seg.fd === undefined) throw new Error('journal segment is closed');
-    const buf = Buffer.from(line, 'utf8');
-    const n = writeSync(seg.fd, buf);
+    // The string goes to write(2) as is: no Buffer per line (half the cost of a small write).
+    const n = writeSync(seg.fd, line);
     seg.bytes += n;
-    if (n !== buf.length)
+    if (n !== Buffer.byteLength(line))
       throw Object.assign(new Error('short write to the request journal'), { code: 'ENOSPC' });
   }
 

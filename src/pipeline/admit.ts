@@ -4,6 +4,7 @@ import { costPico } from '../pricing/cost.js';
 import { countTokens } from '../pricing/estimate-tokens.js';
 import { emptyUsage, type Usage } from '../pricing/usage.js';
 import { GatewayError } from '../wire/errors.js';
+import type { ClientLink } from './client.js';
 import type { CallContext, GatewayDeps } from './context.js';
 import { route } from './route.js';
 
@@ -11,12 +12,12 @@ import { route } from './route.js';
  * Stage: admission. For a customer with a plan or a wallet: switch to the plan's cheaper lane when past
  * its soft threshold (or throttled cap), then reserve the call's worst case — input counted with a real
  * tokenizer, plus max_tokens at the output price — against rate limits, budget, feature quota and wallet.
- * Customers without limits pass straight through. A wait for budget ends when `signal` aborts.
+ * Customers without limits pass straight through. A wait for budget ends when `client` leaves.
  */
 export async function admit(
   deps: GatewayDeps,
   ctx: CallContext,
-  signal?: AbortSignal,
+  client?: ClientLink,
 ): Promise<Reservation | undefined> {
   const policy = await deps.limits.policy(ctx.identity.customer);
   if (!policy) return undefined;
@@ -46,7 +47,13 @@ export async function admit(
   const quote = deps.catalog.quote(provider.id, model, ctx.startedAt);
   const inputClass =
     bound.cacheWrite === '1h' ? 'cacheWrite1h' : bound.cacheWrite === '5m' ? 'cacheWrite5m' : 'input';
-  const usage = (output: number): Usage => ({ ...emptyUsage(), [inputClass]: bound.tokens, output });
+  // Filled in place, not spread with a computed key: that would build a fresh hidden class per call.
+  const usage = (output: number): Usage => {
+    const u = emptyUsage();
+    u[inputClass] = bound.tokens;
+    u.output = output;
+    return u;
+  };
   const amount = (output: number): CallAmount => {
     const c = quote ? costPico(usage(output), quote) : Number.NaN;
     return {
@@ -70,8 +77,10 @@ export async function admit(
       fittingMaxTokens: (room: bigint, plan: Plan) =>
         largestFitting(room, maxTokens - 1, (m) => measure(plan, amount(m))),
       lowerOnRefusal,
-      // A call queued for budget stops waiting when its client leaves.
-      signal,
+      // A call queued for budget stops waiting when its client leaves (the signal is made only if it waits).
+      get signal() {
+        return client?.signal;
+      },
     });
   try {
     ctx.admission = await reserve(maxOut, lower);

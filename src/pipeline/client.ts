@@ -5,7 +5,9 @@ import { GatewayError } from '../wire/errors.js';
 export interface ClientLink {
   /** The client went away before its answer was complete. */
   gone(): boolean;
-  /** Aborts when the client goes (already aborted when it had gone before the link was made). */
+  /** Runs `fn` once when the client goes (at once if it has gone already) until disposed. */
+  onGone(fn: () => void): void;
+  /** Aborts when the client goes; made on first use, since only a call queued for budget waits on one. */
   readonly signal: AbortSignal;
   dispose(): void;
 }
@@ -13,23 +15,58 @@ export interface ClientLink {
 /**
  * Watches the client of one call. A 'close' can fire before anyone listens (a client that times out while
  * the body is read or the upstream is slow), so the socket's state is read as well as the event awaited.
+ * Nothing is allocated per call beyond this object and its one 'close' listener.
  */
 export function watchClient(req: IncomingMessage, res: ServerResponse): ClientLink {
-  const controller = new AbortController();
-  const gone = () => !res.writableFinished && (res.destroyed || req.socket.destroyed);
-  const check = () => {
-    if (gone() && !controller.signal.aborted) controller.abort(clientClosed());
+  return new ClientWatch(req, res);
+}
+
+class ClientWatch implements ClientLink {
+  private left = false;
+  private listeners: (() => void)[] | undefined;
+  private controller: AbortController | undefined;
+  private readonly check = (): void => {
+    if (this.left) return;
+    const res = this.res;
+    if (res.writableFinished || !(res.destroyed || this.req.socket.destroyed)) return;
+    this.left = true;
+    this.controller?.abort(clientClosed());
+    const fns = this.listeners;
+    this.listeners = undefined;
+    if (fns) for (const fn of fns) fn();
   };
-  res.on('close', check);
-  check();
-  return {
-    gone: () => {
-      check();
-      return controller.signal.aborted;
-    },
-    signal: controller.signal,
-    dispose: () => res.off('close', check),
-  };
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    res.on('close', this.check);
+    this.check();
+  }
+
+  gone(): boolean {
+    this.check();
+    return this.left;
+  }
+
+  onGone(fn: () => void): void {
+    if (this.gone()) fn();
+    else if (this.listeners) this.listeners.push(fn);
+    else this.listeners = [fn];
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.gone()) this.controller.abort(clientClosed());
+    }
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    this.listeners = undefined;
+    this.res.off('close', this.check);
+  }
 }
 
 export const clientClosed = (): GatewayError =>

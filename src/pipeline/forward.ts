@@ -1,29 +1,31 @@
 import { type Dispatcher, errors } from 'undici';
 import { GatewayError } from '../wire/errors.js';
+import { type ClientLink, clientClosed } from './client.js';
 import type { CallContext } from './context.js';
 import { upstreamHeaders } from './headers.js';
+import { type UpstreamResponse, upstreamRequest } from './upstream-request.js';
 
 /**
  * Stage: send the call to its provider. The client's bytes go upstream untouched unless the protocol
- * had to change the body (stream usage, model prefix). `signal` (the client leaving) cancels the upstream
- * request and its body, and the call fails with the signal's reason. Fallbacks and retries wrap this later.
+ * had to change the body (stream usage, model prefix). When `client` leaves, the upstream request and its
+ * body are cancelled and the call fails with client_closed. Fallbacks and retries wrap this later.
  */
 export async function forward(
   dispatcher: Dispatcher,
   ctx: CallContext,
   path: string = ctx.protocol.generatePath,
-  signal?: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
+  client?: ClientLink,
+): Promise<UpstreamResponse> {
   const { provider, model } = ctx.target;
   const prepared = ctx.protocol.prepareUpstream(ctx.body, ctx.rawBody, {
     stream: ctx.stream,
     upstreamModel: model,
   });
   ctx.injectedUsage = prepared?.injectedUsage ?? false;
-  const headers = { ...upstreamHeaders(ctx.clientHeaders), ...provider.authHeaders(ctx.clientHeaders) };
+  const headers = upstreamHeaders(ctx.clientHeaders, provider.authHeaders(ctx.clientHeaders));
   try {
     const { origin, pathname } = target(provider.url(path));
-    return await dispatcher.request({
+    const call = upstreamRequest(dispatcher, {
       origin,
       path: pathname,
       method: 'POST',
@@ -31,10 +33,11 @@ export async function forward(
       body: prepared ? prepared.bytes : ctx.rawBody,
       headersTimeout: provider.timeoutMs,
       bodyTimeout: provider.timeoutMs,
-      signal,
     });
+    client?.onGone(() => call.abort(clientClosed()));
+    return await call.response;
   } catch (e) {
-    if (signal?.aborted) throw signal.reason;
+    if (e instanceof GatewayError) throw e; // the client left: its own error
     throw upstreamFailure(provider.id, e);
   }
 }

@@ -32,12 +32,12 @@ export async function handleCall(
   let sent = false;
   try {
     ctx = await prepareCall(deps, draft, req, rawBody);
-    draft.admission = await admit(deps, ctx, client.signal);
+    draft.admission = await admit(deps, ctx, client);
     // A client that left while its call was prepared or queued is not worth a model's time.
     if (client.gone()) throw clientClosed();
     journalBegin(deps, ctx);
     sent = true;
-    const upstream = await forward(deps.dispatcher, ctx, undefined, client.signal);
+    const upstream = await forward(deps.dispatcher, ctx, undefined, client);
     const isSse = String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (ctx.stream && isSse && upstream.statusCode < 400) await relayStream(deps, ctx, upstream, res, client);
     else await relayJson(deps, ctx, upstream, res, client);

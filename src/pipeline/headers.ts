@@ -30,15 +30,22 @@ const NEVER_DOWNSTREAM = new Set([
   'server',
 ]);
 
-export function upstreamHeaders(client: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(client)) {
-    if (v === undefined || NEVER_UPSTREAM.has(k) || k.startsWith('x-margin-')) continue;
-    out[k] = Array.isArray(v) ? v.join(', ') : v;
+/**
+ * The headers sent upstream, as undici's flat [name, value, …] list (no object built per call): the
+ * client's own, minus the ones above, then the provider's auth (which wins over a client header of the
+ * same name), the JSON content type, and identity encoding (metering reads the body, so uncompressed).
+ */
+export function upstreamHeaders(client: IncomingHttpHeaders, auth: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const k in client) {
+    const v = client[k];
+    if (v === undefined || NEVER_UPSTREAM.has(k) || k === 'content-type' || k.startsWith('x-margin-'))
+      continue;
+    if (Object.hasOwn(auth, k)) continue;
+    out.push(k, Array.isArray(v) ? v.join(', ') : v);
   }
-  out['content-type'] = 'application/json';
-  // Metering reads the body, so ask for it uncompressed.
-  out['accept-encoding'] = 'identity';
+  for (const k in auth) out.push(k, auth[k] as string);
+  out.push('content-type', 'application/json', 'accept-encoding', 'identity');
   return out;
 }
 

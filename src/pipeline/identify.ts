@@ -46,7 +46,9 @@ export async function identify(keys: KeyStore, headers: IncomingHttpHeaders): Pr
       );
   }
   const tags = parseTags(headers[TAGS_HEADER]);
-  return { keyId: rec.id, customer: customer ?? 'unknown', feature, ...(tags ? { tags } : {}) };
+  const identity: Identity = { keyId: rec.id, customer: customer ?? 'unknown', feature };
+  if (tags) identity.tags = tags; // absent, not undefined, when none
+  return identity;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

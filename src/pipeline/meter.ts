@@ -31,7 +31,8 @@ export function meterReported(
   usage: Usage,
   served?: string,
 ): Metered {
-  return { usage, modelServed: served ?? null, estimated: false, ...price(catalog, ctx, usage, served) };
+  const { costPico, unpriced } = price(catalog, ctx, usage, served);
+  return { usage, modelServed: served ?? null, costPico, unpriced, estimated: false };
 }
 
 /**
@@ -49,7 +50,8 @@ export async function meterEstimated(
   const usage = partial ? { ...partial } : emptyUsage();
   if (!partial) usage.input = await estimateTokens(ctx.protocol.requestText(ctx.body));
   usage.output = Math.max(usage.output, await estimateTokens(delivered));
-  return { usage, modelServed: served ?? null, estimated: true, ...price(catalog, ctx, usage, served) };
+  const { costPico, unpriced } = price(catalog, ctx, usage, served);
+  return { usage, modelServed: served ?? null, costPico, unpriced, estimated: true };
 }
 
 /** A call that never reached a model costs nothing, and says so (priced, not unpriced). */

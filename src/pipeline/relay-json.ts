@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { picoToUsd } from '../util/money.js';
 import { GatewayError } from '../wire/errors.js';
 import { obj, tryParse } from '../wire/json.js';
@@ -9,6 +8,7 @@ import { upstreamBroke } from './forward.js';
 import { downstreamHeaders } from './headers.js';
 import { type Metered, meterEstimated, meterReported, unbilled } from './meter.js';
 import { record } from './record.js';
+import type { UpstreamResponse } from './upstream-request.js';
 
 /**
  * A non-streamed answer: read it whole, meter it, make the ledger row durable, then send the upstream's
@@ -18,14 +18,14 @@ import { record } from './record.js';
 export async function relayJson(
   deps: GatewayDeps,
   ctx: CallContext,
-  upstream: Dispatcher.ResponseData,
+  upstream: UpstreamResponse,
   res: ServerResponse,
   client: ClientLink,
 ): Promise<void> {
   const ok = upstream.statusCode < 400;
   let bytes: Buffer;
   try {
-    bytes = Buffer.from(await upstream.body.arrayBuffer());
+    bytes = await upstream.body.bytes();
   } catch (e) {
     const err = client.gone() ? clientClosed() : upstreamBroke(ctx.target.provider.id, e);
     return fail(deps, ctx, err, ok);

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../wire/errors.js';
 import { type SseEvent, SseFramer } from '../wire/sse.js';
 import type { ClientLink } from './client.js';
@@ -10,6 +9,7 @@ import { downstreamHeaders } from './headers.js';
 import { meterEstimated, meterReported } from './meter.js';
 import { record } from './record.js';
 import type { Outcome } from './settle.js';
+import type { UpstreamResponse } from './upstream-request.js';
 
 /**
  * A streamed answer. Every upstream event is written to the client as soon as it is whole, byte for byte;
@@ -21,7 +21,7 @@ import type { Outcome } from './settle.js';
 export async function relayStream(
   deps: GatewayDeps,
   ctx: CallContext,
-  upstream: Dispatcher.ResponseData,
+  upstream: UpstreamResponse,
   res: ServerResponse,
   client: ClientLink,
 ): Promise<void> {
@@ -32,9 +32,7 @@ export async function relayStream(
     res.writeHead(upstream.statusCode, headers);
     res.flushHeaders();
   }
-  // Stop the generation upstream when the client goes: closing its body closes that connection.
-  const stopUpstream = () => upstream.body.destroy();
-  client.signal.addEventListener('abort', stopUpstream);
+  // When the client goes, forward's watch cancels the upstream call: this loop then ends with its error.
 
   const tap = ctx.protocol.streamTap(ctx.injectedUsage);
   const framer = new SseFramer();
@@ -60,7 +58,7 @@ export async function relayStream(
     for await (const chunk of upstream.body) {
       ttftMs ??= Math.round((performance.now() - ctx.t0) * 1000) / 1000;
       const out: string[] = [];
-      for (const ev of framer.push(decoder.write(chunk as Buffer))) {
+      for (const ev of framer.push(decoder.write(chunk))) {
         if (take(ev, out)) continue;
         fault = malformed();
         break;
@@ -72,7 +70,6 @@ export async function relayStream(
   } catch (e) {
     if (!client.gone()) fault = upstreamBroke(ctx.target.provider.id, e);
   }
-  client.signal.removeEventListener('abort', stopUpstream);
   if (!fault && !client.gone()) {
     // An event missing only its blank line is whole; one cut mid-line is dropped (see SseFramer.end).
     const out: string[] = [];

@@ -27,7 +27,7 @@ export async function passthrough(
   try {
     const ctx = await prepareCall(deps, draft, req, rawBody, readModel);
     const upstream = await forward(deps.dispatcher, ctx, path);
-    const bytes = Buffer.from(await upstream.body.arrayBuffer());
+    const bytes = await upstream.body.bytes();
     res.writeHead(upstream.statusCode, {
       ...downstreamHeaders(upstream.headers),
       'x-margin-request-id': draft.id,
