@@ -43,6 +43,12 @@ export interface CustomerDetailDay extends UsageSums {
   provider: string;
 }
 
+/** One customer's usage in one ISO week (`week` = epoch ms of Monday 00:00 UTC). */
+export interface CustomerWeek extends UsageSums {
+  customer: string;
+  week: number;
+}
+
 /** Usage of one (day, feature, model, provider) over all customers; model is the one served/billed. */
 export interface DimensionDay extends UsageSums {
   day: number;
@@ -78,6 +84,8 @@ export interface TopUp {
 /** Time ranges are [from, to) in epoch ms; day- and month-keyed reads take rows whose key is in range. */
 export interface EconomicsReader {
   customerMonths(from: number, to: number): Promise<CustomerMonth[]>;
+  /** Weeks whose Monday is in [from, to). */
+  customerWeeks(from: number, to: number): Promise<CustomerWeek[]>;
   /** Optionally only for these customers (e.g. those whose plan changed inside the period). */
   customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]>;
   /** Per customer × day × feature × model × provider (budgets, overage units, simulator re-pricing). */

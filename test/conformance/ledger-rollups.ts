@@ -189,6 +189,20 @@ export function expected(rows: readonly LedgerRow[]) {
       aggregate(rows, (r) => [{ customer: r.customer, month: monthOf(r.ts) }]),
       ['customer', 'month'],
     ),
+    // ISO weeks: counted here from the calendar date (Monday = getUTCDay() 1), not from day arithmetic.
+    weeks: byKeys(
+      aggregate(rows, (r) => {
+        const d = new Date(dayOf(r.ts));
+        const back = (d.getUTCDay() + 6) % 7;
+        return [
+          {
+            customer: r.customer,
+            week: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - back),
+          },
+        ];
+      }),
+      ['customer', 'week'],
+    ),
     dims: byKeys(
       aggregate(rows, (r) => [
         { day: dayOf(r.ts), feature: r.feature, model: modelOf(r), provider: r.provider },
@@ -289,6 +303,9 @@ async function readAll(s: Storage) {
     detail: await e.customerDetailDays(FROM, TO),
     customerDays: await e.customerDays(FROM, TO),
     months: await e.customerMonths(FROM, TO),
+    weeks: (await e.customerWeeks(FROM - 7 * 86_400_000, TO)).sort((a, b) =>
+      a.customer === b.customer ? a.week - b.week : a.customer < b.customer ? -1 : 1,
+    ),
     dims: await e.dimensionDays(FROM, TO),
     tags: await e.tagDays(FROM, TO),
   };

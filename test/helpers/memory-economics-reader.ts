@@ -2,6 +2,7 @@ import type {
   CustomerDay,
   CustomerDetailDay,
   CustomerMonth,
+  CustomerWeek,
   DimensionDay,
   EconomicsReader,
   PlanSpan,
@@ -47,6 +48,13 @@ export function memoryReader(
     },
     async customerDays(from, to, customers): Promise<CustomerDay[]> {
       return group(pick(from, to, customers), (r) => ({ customer: r.customer, day: r.day }));
+    },
+    async customerWeeks(from, to): Promise<CustomerWeek[]> {
+      const weekOf = (day: number) => day - ((day / 86_400_000 + 3) % 7) * 86_400_000;
+      return group(
+        detail.filter((r) => inRange(weekOf(r.day), from, to)),
+        (r) => ({ customer: r.customer, week: weekOf(r.day) }),
+      );
     },
     async customerMonths(from, to): Promise<CustomerMonth[]> {
       return group(

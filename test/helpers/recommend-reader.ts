@@ -5,6 +5,7 @@ import type {
   CustomerDay,
   CustomerDetailDay,
   CustomerMonth,
+  CustomerWeek,
   DimensionDay,
   EconomicsReader,
   PlanSpan,
@@ -119,6 +120,9 @@ export function memoryReader(
         month: monthOf(g[0]!.ts),
         ...sums(g),
       }));
+    },
+    async customerWeeks(): Promise<CustomerWeek[]> {
+      throw new Error('recommend-reader: customerWeeks is not used by the recommender');
     },
     async customerDays(from, to, customers): Promise<CustomerDay[]> {
       return groupBy(inDays(from, to, customers), (r) => `${dayOf(r.ts)}|${r.customer}`).map((g) => ({

@@ -146,16 +146,16 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
   const thisWeek = await week(thisWeekStart);
   const lastWeek = await week(thisWeekStart - WEEK_MS);
 
-  // Weekly trend over the report's range (whole ISO weeks that start inside it).
+  // Weekly trend over the report's range: cost from the dimension rollup, revenue and overhead from the
+  // segments (no per-customer cost is needed for totals). Customers with no plan span add no overhead here.
   const trend: TrendPoint[] = [];
   for (const b of buckets('week', from, to)) {
-    const segs = await costedBucket(input, b);
     let cost = 0n;
-    let load = 0n;
+    for (const d of dims) if (d.day >= b.from && d.day < b.to) cost += d.costPico;
+    let load = cost;
     let revenue = 0n;
-    for (const s of segs) {
-      cost += s.costPico;
-      load += loaded(s);
+    for (const s of await input.segments(b)) {
+      load += s.overheadPico;
       revenue += s.revenuePico;
     }
     trend.push({

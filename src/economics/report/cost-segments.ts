@@ -1,7 +1,7 @@
 // Attributes each customer's AI cost in a bucket to its segments: the whole bucket's cost when it had one
 // plan throughout, otherwise its daily cost on each segment's days. Customers with usage and no plan span
 // form the "no plan" group (revenue 0) so no cost is left out.
-import { type Bucket, DAY_MS, monthStart, nextMonth } from '../calendar.js';
+import { type Bucket, DAY_MS, isoWeekStart, monthStart, nextMonth, nextWeek } from '../calendar.js';
 import type { CustomerDay, EconomicsReader, UsageSums } from '../reader.js';
 import type { CostedSegment, Segment } from './segments.js';
 
@@ -20,11 +20,13 @@ const add = (m: Map<string, Spend>, key: string, u: UsageSums): void => {
   } else m.set(key, { costPico: u.costPico, requests: u.requests, used: u.usedRequests });
 };
 
-/** Each customer's total in the bucket: from monthly rollups for a whole month, daily ones otherwise. */
+/** Each customer's total in the bucket: from monthly or weekly rollups for a whole month or ISO week, else daily ones. */
 export async function customerTotals(reader: EconomicsReader, b: Bucket): Promise<Map<string, Spend>> {
   const totals = new Map<string, Spend>();
   if (!b.partial && b.from === monthStart(b.from) && b.to === nextMonth(b.from)) {
     for (const m of await reader.customerMonths(b.from, b.to)) add(totals, m.customer, m);
+  } else if (b.from === isoWeekStart(b.from) && b.to === nextWeek(b.from)) {
+    for (const w of await reader.customerWeeks(b.from, b.from + 1)) add(totals, w.customer, w);
   } else {
     for (const d of await reader.customerDays(b.from, b.to)) add(totals, d.customer, d);
   }

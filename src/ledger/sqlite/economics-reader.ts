@@ -3,6 +3,7 @@ import type {
   CustomerDay,
   CustomerDetailDay,
   CustomerMonth,
+  CustomerWeek,
   DimensionDay,
   EconomicsReader,
   PlanSpan,
@@ -10,7 +11,7 @@ import type {
   TopUp,
   UsageSums,
 } from '../../economics/reader.js';
-import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG } from './rollup-sql.js';
+import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG, WEEK } from './rollup-sql.js';
 
 type Raw = Record<string, bigint | string | null>;
 type Span = { a: number | null; b: number | null };
@@ -57,6 +58,14 @@ export class SqliteEconomicsReader implements EconomicsReader {
       { from, to },
     );
     return rows.map((r) => ({ customer: String(r.customer), month: Number(r.month), ...sums(r) }));
+  }
+
+  async customerWeeks(from: number, to: number): Promise<CustomerWeek[]> {
+    const rows = this.all(
+      `SELECT customer, week, ${SUMS} FROM ${WEEK.table} WHERE week >= @from AND week < @to`,
+      { from, to },
+    );
+    return rows.map((r) => ({ customer: String(r.customer), week: Number(r.week), ...sums(r) }));
   }
 
   async customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]> {

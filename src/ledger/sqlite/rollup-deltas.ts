@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { LedgerRow } from '../types.js';
-import { DAY_MS, DETAIL, DIMS, MONTH, TAG, upsertSql } from './rollup-sql.js';
+import { DAY_MS, DETAIL, DIMS, MONTH, TAG, upsertSql, WEEK } from './rollup-sql.js';
 
 /**
  * One group's sums in SUM_COLUMNS order (rollup-sql.ts); `counts` holds every column but cost_pico, which
@@ -43,6 +43,7 @@ function monthOf(ts: number): number {
 export class RollupDeltas {
   private readonly detail = new Map<string, Group>();
   private readonly month = new Map<string, Group>();
+  private readonly week = new Map<string, Group>();
   private readonly dims = new Map<string, Group>();
   private readonly tags = new Map<string, Group>();
   private readonly upserts: [Map<string, Group>, Database.Statement][];
@@ -51,6 +52,7 @@ export class RollupDeltas {
     this.upserts = [
       [this.detail, db.prepare(upsertSql(DETAIL))],
       [this.month, db.prepare(upsertSql(MONTH))],
+      [this.week, db.prepare(upsertSql(WEEK))],
       [this.dims, db.prepare(upsertSql(DIMS))],
       [this.tags, db.prepare(upsertSql(TAG))],
     ];
@@ -72,6 +74,8 @@ export class RollupDeltas {
     ]);
     const month = monthOf(r.ts);
     add(this.month, `${r.customer}\u0000${month}`, counts, cost, () => [r.customer, month]);
+    const week = day - ((day / DAY_MS + 3) % 7) * DAY_MS; // 1970-01-01 was a Thursday
+    add(this.week, `${week}\u0000${r.customer}`, counts, cost, () => [week, r.customer]);
     add(this.dims, dims, counts, cost, () => [day, r.feature, model, r.provider]);
     for (const tag of r.tags ?? []) add(this.tags, `${day}\u0000${tag}`, counts, cost, () => [day, tag]);
   }

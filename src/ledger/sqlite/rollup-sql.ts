@@ -1,6 +1,6 @@
 // The rollup tables: sums of ledger rows per (customer, day, feature, model, provider), per (customer,
 // month), per (day, feature, model, provider) and per (day, tag). They are kept forever (raw rows may be
-// pruned), maintained with each ledger row (rollup-deltas.ts) and recomputed by `margin rollups rebuild`.
+// pruned; also per (ISO week, customer)), maintained with each ledger row (rollup-deltas.ts) and recomputed by `margin rollups rebuild`.
 // Migration 3 is built from these constants: changing them later needs a new migration, never an edit.
 
 export const DAY_MS = 86_400_000;
@@ -70,6 +70,14 @@ export const MONTH: RollupSpec = {
     ['month', 'INTEGER', ''],
   ],
 };
+/** Per ISO week (Monday 00:00 UTC) and customer: the weekly view reads two weeks without scanning days. */
+export const WEEK: RollupSpec = {
+  table: 'rollup_customer_week',
+  keys: [
+    ['week', 'INTEGER', ''],
+    ['customer', 'TEXT', 'customer'],
+  ],
+};
 export const DIMS: RollupSpec = {
   table: 'rollup_dims_day',
   keys: [
@@ -120,18 +128,24 @@ export function rebuildSql(): string {
     INSERT INTO ${MONTH.table} SELECT customer, ${MONTH_OF_DAY} AS month,
         ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(', ')}
       FROM ${DETAIL.table} GROUP BY customer, month;`;
+  // 1970-01-01 was a Thursday: a day's Monday is (day number + 3) mod 7 days earlier.
+  const weeks = `DELETE FROM ${WEEK.table};
+    INSERT INTO ${WEEK.table} SELECT day - ((day / ${DAY_MS} + 3) % 7) * ${DAY_MS} AS week, customer,
+        ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(', ')}
+      FROM ${DETAIL.table} GROUP BY week, customer;`;
   return [
     fromRaw(DETAIL),
     fromRaw(DIMS),
     fromRaw(TAG, `requests, ${TAGS_OF_ROW} AS tag`, ' AND requests.tags IS NOT NULL'),
     months,
+    weeks,
   ].join('\n');
 }
 
 /** Migration 3: tags, the rollups (filled from the rows already there), pruned ids, plan history. */
 export function rollupsMigration(): string {
   return `ALTER TABLE requests ADD COLUMN tags TEXT;
-    ${[DETAIL, MONTH, DIMS, TAG].map(createTable).join('\n')}
+    ${[DETAIL, MONTH, WEEK, DIMS, TAG].map(createTable).join('\n')}
     CREATE TABLE pruned_requests (id_hash INTEGER PRIMARY KEY) STRICT, WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS customer_plan_history(customer TEXT, plan TEXT NULL, mrr_pico INTEGER NULL, from_ts INTEGER, to_ts INTEGER NULL);
     ${rebuildSql()}`;
