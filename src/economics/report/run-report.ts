@@ -7,6 +7,7 @@ import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
 import { mulDivRound } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
 import { buildReport, type ReportResult } from './build.js';
+import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
 import { segmentsFromHistory } from './segment-source.js';
 
@@ -25,10 +26,13 @@ export async function runReport(
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
   const overheadPico = usdToPico(deps.economics.overheadPerCustomerUsd);
-  const pricing = { prices, overheadPico };
+  const wallets = new Map((await deps.control.listCustomers()).map((c) => [c.id, c.wallet]));
   // Plan history is read once for the whole range and the weekly view (which may reach back before it).
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
-  const history = await deps.reader.planHistory(historyFrom, Math.max(range.to, now));
+  const historyTo = Math.max(range.to, now);
+  const history = await deps.reader.planHistory(historyFrom, historyTo);
+  const extra = await extraRevenue(deps.reader, history, plans, wallets, historyFrom, historyTo);
+  const pricing = { prices, overheadPico, extraRevenue: extra };
   const caps = plans
     .filter((p) => p.spec.budget?.unit === 'usd')
     .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
