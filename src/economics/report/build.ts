@@ -40,7 +40,7 @@ export interface ReportInput {
 const WEEK_MS = 7 * 86_400_000;
 
 export async function costedBucket(input: ReportInput, b: Bucket): Promise<CostedSegment[]> {
-  const segments = await input.segments(b);
+  const segments = await input.segments.segments(b);
   const overhead = input.overheadFor(b);
   return costSegments(input.reader, b, segments, () => overhead);
 }
@@ -152,12 +152,8 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
   for (const b of buckets('week', from, to)) {
     let cost = 0n;
     for (const d of dims) if (d.day >= b.from && d.day < b.to) cost += d.costPico;
-    let load = cost;
-    let revenue = 0n;
-    for (const s of await input.segments(b)) {
-      load += s.overheadPico;
-      revenue += s.revenuePico;
-    }
+    const { revenuePico: revenue, overheadPico } = await input.segments.totals(b);
+    const load = cost + overheadPico;
     trend.push({
       week: b.label,
       cost_usd: usd(cost),

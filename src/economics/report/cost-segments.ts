@@ -64,7 +64,11 @@ export async function costSegments(
         }
     } else spend = totals.get(s.customer);
     out.push({
-      ...s,
+      customer: s.customer,
+      plan: s.plan,
+      revenuePico: s.revenuePico,
+      overheadPico: s.overheadPico,
+      ranges: s.ranges,
       costPico: spend?.costPico ?? 0n,
       requests: spend?.requests ?? 0,
       active: (spend?.used ?? 0) > 0,

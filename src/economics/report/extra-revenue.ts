@@ -1,9 +1,9 @@
 // Revenue beyond the prorated price: billed overage and prepaid top-ups, from economics/revenue.ts. Only
 // customers on plans that bill overage or are prepaid need it, so only their usage is read.
 import type { StoredPlan } from '../../limits/control-store.js';
-import { dayStart, monthStart, nextMonth } from '../calendar.js';
+import { DAY_MS, dayStart, monthStart, nextMonth } from '../calendar.js';
 import { mulDivRound } from '../ratio.js';
-import type { EconomicsReader, PlanSpan } from '../reader.js';
+import type { CustomerDetailDay, EconomicsReader, PlanSpan } from '../reader.js';
 import { computeRevenue } from '../revenue.js';
 
 export type ExtraRevenue = (customer: string, plan: string | null, from: number, to: number) => bigint;
@@ -25,49 +25,99 @@ export async function extraRevenue(
   // Overage is billed per whole calendar month, so usage is read for whole months.
   const first = monthStart(from);
   const end = nextMonth(monthStart(to - 1));
-  const result = computeRevenue(
-    {
-      from: first,
-      to: end,
-      spans,
-      plans,
-      wallets,
-      topUps: await reader.topUps(first, end),
-      usage: await reader.customerDetailDays(first, end, customers),
-    },
-    { perDay: true },
-  );
-  // Per customer and plan: each day's top-ups and the overage groups ((month, span) → overage, span days).
-  const overage = new Map<string, { pico: bigint; spanDays: number }>();
-  for (const m of result.months)
-    if (m.overagePico > 0n)
-      overage.set(`${m.customer}\u0000${m.month}\u0000${m.spanFrom}`, {
-        pico: m.overagePico,
-        spanDays: m.spanDays,
-      });
-  const days = new Map<string, typeof result.days>();
-  for (const d of result.days) {
-    const k = `${d.customer}\u0000${d.plan}`;
-    const list = days.get(k);
-    if (list) list.push(d);
-    else days.set(k, [d]);
+  const topUps = await reader.topUps(first, end);
+  const result = computeRevenue({
+    from: first,
+    to: end,
+    spans,
+    plans,
+    wallets,
+    topUps,
+    usage: await overageUsage(reader, spans, plans, customers, first, end),
+  });
+  // Per customer: each (month, span) group's overage, spread evenly over the span's days of that month, and
+  // its top-ups by day. A range is then priced from a customer's few groups.
+  const spanOf = new Map(spans.map((s) => [`${s.customer}\u0000${s.from}`, s]));
+  const byDay = new Map<string, [number, bigint][]>(); // wallet → top-ups by day
+  for (const t of topUps)
+    byDay.set(t.wallet, [...(byDay.get(t.wallet) ?? []), [dayStart(t.ts), t.amountPico]]);
+  const groups = new Map<string, Group[]>();
+  for (const m of result.months) {
+    if (m.overagePico === 0n && m.topUpPico === 0n) continue;
+    const span = spanOf.get(`${m.customer}\u0000${m.spanFrom}`);
+    if (!span) continue;
+    const g: Group = {
+      plan: m.plan,
+      first: Math.max(dayStart(span.from), m.month),
+      end: Math.min(span.to === null ? Number.POSITIVE_INFINITY : dayStart(span.to), nextMonth(m.month)),
+      overagePico: m.overagePico,
+      spanDays: m.spanDays,
+      topUps: m.topUpPico > 0n ? (byDay.get(wallets.get(m.customer) ?? m.customer) ?? []) : [],
+    };
+    groups.set(m.customer, [...(groups.get(m.customer) ?? []), g]);
   }
   return (customer, plan, a, b) => {
-    const list = days.get(`${customer}\u0000${plan}`);
-    if (!list) return 0n;
     let extra = 0n;
-    const inRange = new Map<string, number>();
-    for (const d of list) {
-      if (d.day < dayStart(a) || d.day >= b) continue;
-      extra += d.topUpPico;
-      const g = `${d.customer}\u0000${d.month}\u0000${d.spanFrom}`;
-      if (overage.has(g)) inRange.set(g, (inRange.get(g) ?? 0) + 1);
-    }
-    // A month's overage spread evenly over the span's days of that month, rounded once per group.
-    for (const [g, n] of inRange) {
-      const o = overage.get(g);
-      if (o) extra += mulDivRound(o.pico, BigInt(n), BigInt(o.spanDays));
+    for (const g of groups.get(customer) ?? []) {
+      if (g.plan !== plan) continue;
+      const lo = Math.max(g.first, dayStart(a));
+      const hi = Math.min(g.end, b);
+      if (lo >= hi) continue;
+      if (g.overagePico > 0n)
+        extra += mulDivRound(g.overagePico, BigInt(Math.round((hi - lo) / DAY_MS)), BigInt(g.spanDays));
+      for (const [day, amount] of g.topUps) if (day >= lo && day < hi) extra += amount;
     }
     return extra;
   };
+}
+
+interface Group {
+  plan: string | null;
+  /** The span's days in the month: [first, end). */
+  first: number;
+  end: number;
+  overagePico: bigint;
+  spanDays: number;
+  topUps: [number, bigint][];
+}
+
+/**
+ * Usage in the plans' units for overage. A customer-month on one span of a plan without per-feature credits
+ * comes from the monthly rollup (one row instead of every day × feature × model); the rest from the detail.
+ */
+async function overageUsage(
+  reader: EconomicsReader,
+  spans: readonly PlanSpan[],
+  plans: readonly StoredPlan[],
+  customers: readonly string[],
+  first: number,
+  end: number,
+): Promise<CustomerDetailDay[]> {
+  const perFeature = new Set(
+    plans.filter((p) => Object.keys(p.spec.budget?.creditsPerRun ?? {}).length > 0).map((p) => p.name),
+  );
+  const wanted = new Set(customers);
+  const needsDetail = new Set<string>();
+  const split = new Set<string>(); // customer \0 month with a plan change inside the month
+  for (const s of spans) {
+    if (s.plan !== null && perFeature.has(s.plan)) needsDetail.add(s.customer);
+    for (const edge of [s.from, s.to])
+      if (edge !== null && edge !== monthStart(edge)) split.add(`${s.customer}\u0000${monthStart(edge)}`);
+  }
+  const out: CustomerDetailDay[] = [];
+  const detailFor = new Set(needsDetail);
+  for (const m of await reader.customerMonths(first, end)) {
+    if (!wanted.has(m.customer) || needsDetail.has(m.customer)) continue;
+    if (split.has(`${m.customer}\u0000${m.month}`)) {
+      detailFor.add(m.customer);
+      continue;
+    }
+    out.push({ ...m, day: m.month, feature: '', model: '', provider: '' });
+  }
+  if (detailFor.size > 0) {
+    for (const d of await reader.customerDetailDays(first, end, [...detailFor])) {
+      if (needsDetail.has(d.customer) || split.has(`${d.customer}\u0000${monthStart(d.day)}`)) out.push(d);
+    }
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { EconomicsReader } from '../reader.js';
 import { buildReport, type ReportResult } from './build.js';
 import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
-import { segmentsFromHistory } from './segment-source.js';
+import { groupHistory, segmentsFromHistory, segmentTotals } from './segment-source.js';
 
 export interface ReportDeps {
   reader: EconomicsReader;
@@ -33,6 +33,7 @@ export async function runReport(
   const history = await deps.reader.planHistory(historyFrom, historyTo);
   const extra = await extraRevenue(deps.reader, history, plans, wallets, historyFrom, historyTo);
   const pricing = { prices, overheadPico, extraRevenue: extra };
+  const groups = groupHistory(history);
   const caps = plans
     .filter((p) => p.spec.budget?.unit === 'usd')
     .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
@@ -44,7 +45,10 @@ export async function runReport(
     to: range.to,
     now,
     prices,
-    segments: async (b: Bucket) => segmentsFromHistory(history, b, pricing),
+    segments: {
+      segments: async (b: Bucket) => segmentsFromHistory(groups, b, pricing),
+      totals: async (b: Bucket) => segmentTotals(groups, b, pricing),
+    },
     // A customer without a plan span still costs its overhead for the bucket's days.
     overheadFor: (b: Bucket) =>
       mulDivRound(

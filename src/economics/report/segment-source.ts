@@ -49,18 +49,15 @@ export function segmentsOf(
   return [...byPlan.values()];
 }
 
-/**
- * Every customer's segments in a bucket from spans ordered by customer then start. Customers with the
- * same history (plan, MRR and days: most of them) share one computation; extra revenue is per customer.
- */
-export function segmentsFromHistory(
-  history: readonly PlanSpan[],
-  bucket: Bucket,
-  pricing: SegmentPricing,
-): Segment[] {
-  const { extraRevenue, ...base } = pricing;
-  const memo = new Map<string, Segment[]>();
-  const out: Segment[] = [];
+/** Customers grouped by identical history (plan, MRR and days): most share one, computed once per bucket. */
+export interface HistoryGroup {
+  spans: readonly PlanSpan[];
+  customers: string[];
+}
+
+/** Groups spans ordered by customer then start (once per report: the grouping does not depend on buckets). */
+export function groupHistory(history: readonly PlanSpan[]): HistoryGroup[] {
+  const groups = new Map<string, HistoryGroup>();
   let i = 0;
   while (i < history.length) {
     const customer = (history[i] as PlanSpan).customer;
@@ -71,17 +68,58 @@ export function segmentsFromHistory(
       key += `${s.plan}|${s.mrrPico}|${dayStart(s.from)}|${s.to === null ? '' : dayStart(s.to)};`;
       j++;
     }
-    let shared = memo.get(key);
-    if (!shared) {
-      shared = segmentsOf('', history.slice(i, j), bucket, base);
-      memo.set(key, shared);
-    }
-    for (const s of shared) {
-      let revenue = s.revenuePico;
-      if (extraRevenue) for (const [a, b] of s.ranges) revenue += extraRevenue(customer, s.plan, a, b);
-      out.push({ ...s, customer, revenuePico: revenue });
-    }
+    const g = groups.get(key);
+    if (g) g.customers.push(customer);
+    else groups.set(key, { spans: history.slice(i, j), customers: [customer] });
     i = j;
   }
+  return [...groups.values()];
+}
+
+/** Every customer's segments in a bucket; extra revenue (overage, top-ups) is added per customer. */
+export function segmentsFromHistory(
+  groups: readonly HistoryGroup[],
+  bucket: Bucket,
+  pricing: SegmentPricing,
+): Segment[] {
+  const { extraRevenue, ...base } = pricing;
+  const out: Segment[] = [];
+  for (const g of groups) {
+    const shared = segmentsOf('', g.spans, bucket, base);
+    for (const customer of g.customers)
+      for (const s of shared) {
+        let revenue = s.revenuePico;
+        if (extraRevenue) for (const [a, b] of s.ranges) revenue += extraRevenue(customer, s.plan, a, b);
+        out.push({
+          customer,
+          plan: s.plan,
+          revenuePico: revenue,
+          overheadPico: s.overheadPico,
+          ranges: s.ranges,
+        });
+      }
+  }
   return out;
+}
+
+/** Revenue and overhead summed over every customer with a plan span in the bucket (trend totals). */
+export function segmentTotals(
+  groups: readonly HistoryGroup[],
+  bucket: Bucket,
+  pricing: SegmentPricing,
+): { revenuePico: bigint; overheadPico: bigint } {
+  const { extraRevenue, ...base } = pricing;
+  let revenuePico = 0n;
+  let overheadPico = 0n;
+  for (const g of groups) {
+    const n = BigInt(g.customers.length);
+    for (const s of segmentsOf('', g.spans, bucket, base)) {
+      revenuePico += s.revenuePico * n;
+      overheadPico += s.overheadPico * n;
+      if (extraRevenue)
+        for (const customer of g.customers)
+          for (const [a, b] of s.ranges) revenuePico += extraRevenue(customer, s.plan, a, b);
+    }
+  }
+  return { revenuePico, overheadPico };
 }

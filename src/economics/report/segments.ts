@@ -15,7 +15,11 @@ export interface Segment {
 }
 
 /** Every subscribed customer's segments in a bucket (customers without a plan span are not listed). */
-export type SegmentSource = (bucket: Bucket) => Promise<Segment[]>;
+export interface SegmentSource {
+  segments(bucket: Bucket): Promise<Segment[]>;
+  /** Revenue and overhead of all of them together (cheaper than summing segments). */
+  totals(bucket: Bucket): Promise<{ revenuePico: bigint; overheadPico: bigint }>;
+}
 
 /** A segment with the AI cost attributed to its days. */
 export interface CostedSegment extends Segment {
