@@ -13,12 +13,16 @@ import type {
 } from '../../economics/reader.js';
 import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG, WEEK } from './rollup-sql.js';
 
-type Raw = Record<string, bigint | string | null>;
+type Raw = Record<string, number | bigint | string | null>;
 type Span = { a: number | null; b: number | null };
 const dayOf = (ts: number) => Math.floor(ts / DAY_MS) * DAY_MS;
 
-const SUMS = SUM_COLUMNS.join(', ');
-const SUMMED = SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ');
+// Counts come back as plain numbers; money as exact decimal text turned into a bigint, so a sum past 2^53
+// pico never passes through a float and the other eleven columns allocate no BigInt each.
+const SUMS = SUM_COLUMNS.map((c) => (c === 'cost_pico' ? `CAST(cost_pico AS TEXT) AS cost_pico` : c)).join(', ');
+const SUMMED = SUM_COLUMNS.map((c) =>
+  c === 'cost_pico' ? 'CAST(SUM(cost_pico) AS TEXT) AS cost_pico' : `SUM(${c}) AS ${c}`,
+).join(', ');
 /** Optional customer filter: a JSON array bound as @customers, or NULL for everyone. */
 const CUSTOMERS = '(@customers IS NULL OR customer IN (SELECT value FROM json_each(@customers)))';
 
@@ -33,7 +37,7 @@ function sums(r: Raw): UsageSums {
     cacheWriteTokens: n('cache_write_tokens'),
     cacheHitRequests: n('cache_hit_requests'),
     cacheHitInputTokens: n('cache_hit_input_tokens'),
-    costPico: BigInt(r.cost_pico as bigint),
+    costPico: BigInt(r.cost_pico as string),
     unpricedRequests: n('unpriced_requests'),
     estimatedRequests: n('estimated_requests'),
     errorRequests: n('error_requests'),
@@ -42,13 +46,13 @@ function sums(r: Raw): UsageSums {
 
 /**
  * The economics reader over SQLite: everything from the rollups (kept forever, so pruning changes no
- * figure), plan history and wallet top-ups. Money comes back as bigint (safeIntegers), never via a float.
+ * figure), plan history and wallet top-ups. Money is read as decimal text into a bigint, never via a float.
  */
 export class SqliteEconomicsReader implements EconomicsReader {
   constructor(private readonly db: Database.Database) {}
 
   private all(sql: string, params: Record<string, unknown>): Raw[] {
-    return this.db.prepare(sql).safeIntegers(true).all(params) as Raw[];
+    return this.db.prepare(sql).all(params) as Raw[];
   }
 
   async customerMonths(from: number, to: number): Promise<CustomerMonth[]> {
@@ -123,14 +127,14 @@ export class SqliteEconomicsReader implements EconomicsReader {
 
   async planHistory(from: number, to: number): Promise<PlanSpan[]> {
     const rows = this.all(
-      `SELECT customer, plan, mrr_pico, from_ts, to_ts FROM customer_plan_history
+      `SELECT customer, plan, CAST(mrr_pico AS TEXT) AS mrr_pico, from_ts, to_ts FROM customer_plan_history
        WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) ORDER BY customer, from_ts`,
       { from, to },
     );
     return rows.map((r) => ({
       customer: String(r.customer),
       plan: r.plan === null ? null : String(r.plan),
-      mrrPico: r.mrr_pico === null ? null : BigInt(r.mrr_pico as bigint),
+      mrrPico: r.mrr_pico === null ? null : BigInt(r.mrr_pico as string),
       from: Number(r.from_ts),
       to: r.to_ts === null ? null : Number(r.to_ts),
     }));
@@ -139,14 +143,14 @@ export class SqliteEconomicsReader implements EconomicsReader {
   /** Every positive wallet movement: top-ups (whatever their reason text); usage debits are negative. */
   async topUps(from: number, to: number): Promise<TopUp[]> {
     const rows = this.all(
-      `SELECT wallet, ts, amount_pico FROM wallet_entries
+      `SELECT wallet, ts, CAST(amount_pico AS TEXT) AS amount_pico FROM wallet_entries
        WHERE amount_pico > 0 AND ts >= @from AND ts < @to ORDER BY ts, rowid`,
       { from, to },
     );
     return rows.map((r) => ({
       wallet: String(r.wallet),
       ts: Number(r.ts),
-      amountPico: BigInt(r.amount_pico as bigint),
+      amountPico: BigInt(r.amount_pico as string),
     }));
   }
 
