@@ -19,12 +19,18 @@ const dayOf = (ts: number) => Math.floor(ts / DAY_MS) * DAY_MS;
 
 // Counts come back as plain numbers; money as exact decimal text turned into a bigint, so a sum past 2^53
 // pico never passes through a float and the other eleven columns allocate no BigInt each.
-const SUMS = SUM_COLUMNS.map((c) => (c === 'cost_pico' ? `CAST(cost_pico AS TEXT) AS cost_pico` : c)).join(', ');
+const SUMS = SUM_COLUMNS.map((c) => (c === 'cost_pico' ? `CAST(cost_pico AS TEXT) AS cost_pico` : c)).join(
+  ', ',
+);
 const SUMMED = SUM_COLUMNS.map((c) =>
   c === 'cost_pico' ? 'CAST(SUM(cost_pico) AS TEXT) AS cost_pico' : `SUM(${c}) AS ${c}`,
 ).join(', ');
-/** Optional customer filter: a JSON array bound as @customers, or NULL for everyone. */
-const CUSTOMERS = '(@customers IS NULL OR customer IN (SELECT value FROM json_each(@customers)))';
+/**
+ * Optional customer filter: a JSON array bound as @customers. Written without an "IS NULL OR" so SQLite
+ * looks the customers up by the primary key instead of scanning every row.
+ */
+const customersWhere = (customers: readonly string[] | undefined): string =>
+  customers ? 'customer IN (SELECT value FROM json_each(@customers))' : '1';
 
 function sums(r: Raw): UsageSums {
   const n = (c: string) => Number(r[c]);
@@ -75,7 +81,8 @@ export class SqliteEconomicsReader implements EconomicsReader {
   async customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]> {
     const rows = this.all(
       `SELECT customer, day, ${SUMMED} FROM ${DETAIL.table}
-       WHERE day >= @from AND day < @to AND ${CUSTOMERS} GROUP BY customer, day ORDER BY customer, day`,
+       WHERE day >= @from AND day < @to AND ${customersWhere(customers)}
+       GROUP BY customer, day ORDER BY customer, day`,
       { from, to, customers: customers ? JSON.stringify(customers) : null },
     );
     return rows.map((r) => ({ customer: String(r.customer), day: Number(r.day), ...sums(r) }));
@@ -88,7 +95,7 @@ export class SqliteEconomicsReader implements EconomicsReader {
   ): Promise<CustomerDetailDay[]> {
     const rows = this.all(
       `SELECT customer, day, feature, model, provider, ${SUMS} FROM ${DETAIL.table}
-       WHERE day >= @from AND day < @to AND ${CUSTOMERS}
+       WHERE day >= @from AND day < @to AND ${customersWhere(customers)}
        ORDER BY customer, day, feature, model, provider`,
       { from, to, customers: customers ? JSON.stringify(customers) : null },
     );
