@@ -98,12 +98,17 @@ async function overageUsage(
   );
   const wanted = new Set(customers);
   const needsDetail = new Set<string>();
-  const split = new Set<string>(); // customer \0 month with a plan change inside the month
+  // A customer-month needs the daily detail only when two spans share it (a plan change inside the month).
+  const spansIn = new Map<string, number>();
   for (const s of spans) {
     if (s.plan !== null && perFeature.has(s.plan)) needsDetail.add(s.customer);
-    for (const edge of [s.from, s.to])
-      if (edge !== null && edge !== monthStart(edge)) split.add(`${s.customer}\u0000${monthStart(edge)}`);
+    const stop = s.to === null ? end : Math.min(s.to, end);
+    for (let m = monthStart(Math.max(s.from, first)); m < stop; m = nextMonth(m)) {
+      const k = `${s.customer}\u0000${m}`;
+      spansIn.set(k, (spansIn.get(k) ?? 0) + 1);
+    }
   }
+  const split = new Set([...spansIn].filter(([, n]) => n > 1).map(([k]) => k));
   const out: CustomerDetailDay[] = [];
   const detailFor = new Set(needsDetail);
   for (const m of await reader.customerMonths(first, end)) {

@@ -26,7 +26,9 @@ export async function runReport(
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
   const overheadPico = usdToPico(deps.economics.overheadPerCustomerUsd);
-  const wallets = new Map((await deps.control.listCustomers()).map((c) => [c.id, c.wallet]));
+  // Wallets matter only for prepaid plans (whose revenue is their wallet's top-ups).
+  const prepaid = plans.some((p) => usdToPico(p.spec.priceUsd) === 0n);
+  const wallets = new Map(prepaid ? (await deps.control.listCustomers()).map((c) => [c.id, c.wallet]) : []);
   // Plan history is read once for the whole range and the weekly view (which may reach back before it).
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
   const historyTo = Math.max(range.to, now);

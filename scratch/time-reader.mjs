@@ -1,0 +1,15 @@
+import { openStorage } from '../dist/storage/open.js';
+const s = openStorage({ db: '/tmp/big.db' });
+const r = s.economics;
+const J = Date.parse('2026-01-01'), F = Date.parse('2026-02-01'), M = Date.parse('2026-03-01'), A = Date.parse('2026-04-01');
+const t = async (name, f) => { const t0 = performance.now(); const x = await f(); console.log(name, (performance.now() - t0).toFixed(0), 'ms', Array.isArray(x) ? x.length : ''); return x; };
+await t('months', () => r.customerMonths(J, F));
+await t('weeks', () => r.customerWeeks(Date.parse('2026-03-16'), Date.parse('2026-03-17')));
+await t('dims', () => r.dimensionDays(J, A));
+await t('tags', () => r.tagDays(J, A));
+await t('history', () => r.planHistory(J, A));
+const hist = await r.planHistory(J, A);
+await t('detail5k', () => r.customerDetailDays(J, A, [...new Set(hist.slice(0, 5000).map((h) => h.customer))]));
+await t('topups', () => r.topUps(J, A));
+await t('listCustomers', () => s.store.control.listCustomers());
+await s.close();
