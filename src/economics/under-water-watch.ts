@@ -32,6 +32,7 @@ export function startUnderWaterWatch(deps: {
     const events = await underWaterEvents({
       reader: deps.reader,
       customers,
+      history: (customer, from, to) => deps.control.planHistory(from, to, customer),
       now: deps.clock.now(),
       pricing: {
         prices: new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)])),

@@ -13,6 +13,8 @@ export interface UnderWaterInput {
   pricing: SegmentPricing;
   /** Customers with calls since the last check. */
   customers: readonly string[];
+  /** One customer's plan spans overlapping [from, to): read per customer, never the whole table. */
+  history: (customer: string, from: number, to: number) => Promise<PlanSpan[]>;
   now: number;
 }
 
@@ -23,13 +25,11 @@ export async function underWaterEvents(input: UnderWaterInput): Promise<EventRec
   const cost = new Map<string, bigint>();
   for (const d of await input.reader.customerDays(month, dayStart(input.now) + DAY_MS, input.customers))
     cost.set(d.customer, (cost.get(d.customer) ?? 0n) + d.costPico);
-  const history = await input.reader.planHistory(month, bucket.to);
-  const spans = new Map<string, PlanSpan[]>();
-  for (const s of history) spans.set(s.customer, [...(spans.get(s.customer) ?? []), s]);
   const events: EventRecord[] = [];
   for (const customer of input.customers) {
     const ai = cost.get(customer) ?? 0n;
-    const segs = segmentsOf(customer, spans.get(customer) ?? [], bucket, input.pricing);
+    const spans = await input.history(customer, month, bucket.to);
+    const segs = segmentsOf(customer, spans, bucket, input.pricing);
     // The whole month's revenue: a subscriber pays for the month it is in, used or not.
     let revenue = 0n;
     let overhead = segs.length ? 0n : input.pricing.overheadPico;
