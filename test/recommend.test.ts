@@ -12,7 +12,6 @@ import { presentRecommendation } from '../src/economics/recommend/present-json.j
 import { parseTargetMargin, priceEndingIn9 } from '../src/economics/recommend/price.js';
 import { recommend } from '../src/economics/recommend/recommend.js';
 import { renderRecommendation } from '../src/economics/recommend/render-text.js';
-import { rowsReader } from '../src/economics/recommend/rows-reader.js';
 import { scanRows } from '../src/economics/recommend/scan-rows.js';
 import type { CallCostSample, MonthlyUsage } from '../src/economics/recommend/types.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
@@ -21,6 +20,7 @@ import { readPlansFile } from '../src/limits/plans-file.js';
 import { runCli } from './helpers/cli.js';
 import { ADMIN_KEY, type Harness, startHarness } from './helpers/harness.js';
 import { callRow, memoryReader } from './helpers/recommend-reader.js';
+import { rowsReader } from './helpers/rows-reader.js';
 
 const USD = 1_000_000_000_000n;
 const NOV = Date.UTC(2026, 10, 1);

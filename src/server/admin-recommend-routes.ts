@@ -1,16 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import { recommendFromLedger } from '../economics/recommend/ledger.js';
+import { type RecommendReader, recommendFromLedger } from '../economics/recommend/ledger.js';
 import { presentRecommendation } from '../economics/recommend/present-json.js';
 import { parseTargetMargin } from '../economics/recommend/price.js';
-import { type RecommendReader, rowsReader } from '../economics/recommend/rows-reader.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { sendJson } from './respond.js';
 
 export interface AdminRecommendDeps {
   store: Pick<LedgerStore, 'requests'>;
-  /** The rollups reader; without one the figures are computed from raw rows. */
-  reader?: RecommendReader;
+  /** The rollups reader. */
+  reader: RecommendReader;
   /** Config `economics.overheadPerCustomerUsd` in pico-USD. */
   overheadPico: bigint;
 }
@@ -32,7 +31,7 @@ export async function handleAdminRecommend(
   const from = parseTimeArg('from', query.get('from') ?? undefined);
   const to = parseTimeArg('to', query.get('to') ?? undefined);
   const r = await recommendFromLedger({
-    reader: deps.reader ?? rowsReader(deps.store),
+    reader: deps.reader,
     store: deps.store,
     from,
     to,

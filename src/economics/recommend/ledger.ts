@@ -3,8 +3,13 @@
 // the per-customer × day × feature × model rollups (each group's calls at their average cost).
 
 import type { LedgerRow, LedgerStore } from '../../ledger/types.js';
+import { monthStart, nextMonth } from '../calendar.js';
+import type { EconomicsReader } from '../reader.js';
 import { type Recommendation, recommend } from './recommend.js';
-import { monthStart, type RecommendReader } from './rows-reader.js';
+
+/** The part of EconomicsReader the recommender needs. */
+export type RecommendReader = Pick<EconomicsReader, 'customerMonths' | 'customerDetailDays' | 'span'>;
+
 import { scanRows } from './scan-rows.js';
 import type { CallCostSample, CallCostSource, MonthlyUsage, RecommendOptions } from './types.js';
 
@@ -33,12 +38,7 @@ export async function monthsPeriod(
   const end = to ?? (span ? span.last + 1 : undefined);
   if (start === undefined || end === undefined) return null;
   if (end <= start) throw new Error('to: must be after from');
-  return { from: monthStart(start), to: nextMonthStart(end - 1) };
-}
-
-function nextMonthStart(ts: number): number {
-  const d = new Date(monthStart(ts));
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return { from: monthStart(start), to: nextMonth(monthStart(end - 1)) };
 }
 
 export async function recommendFromLedger(input: LedgerRecommendInput): Promise<LedgerRecommendation> {

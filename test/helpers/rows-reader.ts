@@ -1,21 +1,14 @@
-// What the recommender reads (monthly and per-feature daily usage) computed from raw ledger rows, for a
-// ledger without rollups. The rollups reader (EconomicsReader on SQLite) answers the same from its
-// tables; pass that instead once it exists. Scans the rows each time: fine for a CLI run, not for 10M rows.
+// What the recommender reads (monthly and per-feature daily usage) computed straight from raw ledger rows:
+// a reader independent of the rollups, for the recommender's tests. Scans the rows each time.
 
-import type { LedgerRow, LedgerStore } from '../../ledger/types.js';
-import type { CustomerDetailDay, CustomerMonth, EconomicsReader, UsageSums } from '../reader.js';
-import { getOr } from './call-costs.js';
-import { scanRows } from './scan-rows.js';
-
-/** The part of EconomicsReader the recommender needs. */
-export type RecommendReader = Pick<EconomicsReader, 'customerMonths' | 'customerDetailDays' | 'span'>;
+import { monthStart } from '../../src/economics/calendar.js';
+import type { CustomerDetailDay, CustomerMonth, UsageSums } from '../../src/economics/reader.js';
+import { getOr } from '../../src/economics/recommend/call-costs.js';
+import type { RecommendReader } from '../../src/economics/recommend/ledger.js';
+import { scanRows } from '../../src/economics/recommend/scan-rows.js';
+import type { LedgerRow, LedgerStore } from '../../src/ledger/types.js';
 
 const DAY = 86_400_000;
-
-export function monthStart(ts: number): number {
-  const d = new Date(ts);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-}
 
 export function emptySums(): UsageSums {
   return {
