@@ -1,5 +1,6 @@
 import type { EconomicsConfig } from '../config/schema.js';
 import { usdToPico } from '../util/money.js';
+import { mulDivRound } from './ratio.js';
 
 // Loaded cost = AI cost + the per-customer overhead (config economics.overheadPerCustomerUsd, a monthly
 // amount); gross margin, margin floors and "under water" use it.
@@ -14,9 +15,7 @@ export const overheadPerCustomerPico = (c: EconomicsConfig): bigint => usdToPico
 export function overheadForDays(overheadMonthlyPico: bigint, days: number, daysInMonth: number): bigint {
   if (!Number.isInteger(days) || days < 0 || !Number.isInteger(daysInMonth) || daysInMonth < 1)
     throw new Error(`days: need whole days within a month (got ${days} of ${daysInMonth})`);
-  const num = overheadMonthlyPico * BigInt(days);
-  const den = BigInt(daysInMonth);
-  return (2n * num + den) / (2n * den);
+  return mulDivRound(overheadMonthlyPico, BigInt(days), BigInt(daysInMonth));
 }
 
 /** AI cost + overhead for `days` of the month (default: the whole month). */

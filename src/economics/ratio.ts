@@ -18,20 +18,12 @@ export function percentText(num: bigint, den: bigint): string | null {
 export const marginText = (cost: bigint, revenue: bigint): string | null =>
   percentText(revenue - cost, revenue);
 
-/** Compares a percentage text with a target in percent (both as exact decimals). */
-export function percentAtLeast(value: string, target: number): boolean {
-  return Number(value) >= target; // two-decimal texts: the float comparison is exact at this precision
-}
-
 export const usd = (pico: bigint): string => picoToUsd(pico);
 
-export const sum = (xs: Iterable<bigint>): bigint => {
-  let s = 0n;
-  for (const x of xs) s += x;
-  return s;
-};
+/** num ÷ den (both ≥ 0, den > 0) rounded half up to an integer. */
+export const roundHalfUp = (num: bigint, den: bigint): bigint => (2n * num + den) / (2n * den);
 
 /** a × num ÷ den rounded half up, in bigint (proration of money). */
 export function mulDivRound(a: bigint, num: bigint, den: bigint): bigint {
-  return (a * num * 2n + den) / (2n * den);
+  return roundHalfUp(a * num, den);
 }

@@ -2,6 +2,7 @@ import type { StoredPlan } from '../limits/control-store.js';
 import { compilePlan, overageCharge, type Plan } from '../limits/plan.js';
 import { DAY_MS, dayStart, daysInMonth, monthStart, nextMonth, overlapDays } from './calendar.js';
 import { usageUnits } from './plan-units.js';
+import { roundHalfUp } from './ratio.js';
 import type { CustomerDetailDay, PlanSpan, TopUp } from './reader.js';
 
 // The revenue side of unit economics, pure (no I/O). Rules (issue 8):
@@ -226,9 +227,6 @@ export function sumDayRevenue(days: readonly CustomerDayRevenue[]): bigint {
   for (const [den, n] of byDen) num += n * (lcm / den);
   return roundHalfUp(num, lcm) + topUps;
 }
-
-/** num ÷ den (both ≥ 0, den > 0) rounded half-up to an integer. */
-export const roundHalfUp = (num: bigint, den: bigint): bigint => (2n * num + den) / (2n * den);
 
 const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

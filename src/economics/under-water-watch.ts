@@ -5,6 +5,7 @@ import type { LedgerWriter } from '../ledger/writer.js';
 import type { ControlStore } from '../limits/control-store.js';
 import type { Clock } from '../util/clock.js';
 import { usdToPico } from '../util/money.js';
+import { overheadPerCustomerPico } from './loaded-cost.js';
 import type { EconomicsReader } from './reader.js';
 import { underWaterEvents } from './under-water.js';
 
@@ -36,7 +37,7 @@ export function startUnderWaterWatch(deps: {
       now: deps.clock.now(),
       pricing: {
         prices: new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)])),
-        overheadPico: usdToPico(deps.economics.overheadPerCustomerUsd),
+        overheadPico: overheadPerCustomerPico(deps.economics),
       },
     });
     if (events.length > 0) await deps.writer.submit({ events });

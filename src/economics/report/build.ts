@@ -109,8 +109,8 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
   let latestCosts: ReportResult['latestCosts'] = null;
   for (const b of buckets(input.period, from, to)) {
     const segs = await costedBucket(input, b);
-    const perCustomer = customerTotals(segs).filter((c) => c.active);
-    latestCosts = { label: b.label, costs: perCustomer.map((c) => c.costPico) };
+    const perCustomer = customerTotals(segs);
+    latestCosts = { label: b.label, costs: perCustomer.filter((c) => c.active).map((c) => c.costPico) };
     const t = totals(segs);
     out.push({
       label: b.label,
@@ -119,7 +119,7 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
       partial: b.partial,
       totals: t,
       tiers: tierRows(segs, input.prices, input.period === 'month'),
-      concentration: concentration(customerTotals(segs)),
+      concentration: concentration(perCustomer),
     });
   }
   const dims = await reader.dimensionDays(from, to);

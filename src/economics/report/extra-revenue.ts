@@ -39,8 +39,7 @@ export async function extraRevenue(
   // its top-ups by day. A range is then priced from a customer's few groups.
   const spanOf = new Map(spans.map((s) => [`${s.customer}\u0000${s.from}`, s]));
   const byDay = new Map<string, [number, bigint][]>(); // wallet → top-ups by day
-  for (const t of topUps)
-    byDay.set(t.wallet, [...(byDay.get(t.wallet) ?? []), [dayStart(t.ts), t.amountPico]]);
+  for (const t of topUps) pushTo(byDay, t.wallet, [dayStart(t.ts), t.amountPico]);
   const groups = new Map<string, Group[]>();
   for (const m of result.months) {
     if (m.overagePico === 0n && m.topUpPico === 0n) continue;
@@ -54,7 +53,7 @@ export async function extraRevenue(
       spanDays: m.spanDays,
       topUps: m.topUpPico > 0n ? (byDay.get(wallets.get(m.customer) ?? m.customer) ?? []) : [],
     };
-    groups.set(m.customer, [...(groups.get(m.customer) ?? []), g]);
+    pushTo(groups, m.customer, g);
   }
   return (customer, plan, a, b) => {
     let extra = 0n;
@@ -125,4 +124,10 @@ async function overageUsage(
     }
   }
   return out;
+}
+
+function pushTo<T>(m: Map<string, T[]>, key: string, item: T): void {
+  const list = m.get(key);
+  if (list) list.push(item);
+  else m.set(key, [item]);
 }

@@ -4,6 +4,7 @@ import type { ControlStore } from '../../limits/control-store.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { usdToPico } from '../../util/money.js';
 import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
+import { overheadPerCustomerPico } from '../loaded-cost.js';
 import { mulDivRound } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
 import { buildReport, type ReportResult } from './build.js';
@@ -25,9 +26,9 @@ export async function runReport(
 ): Promise<ReportResult & { caps: { label: string; usd: string }[] }> {
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
-  const overheadPico = usdToPico(deps.economics.overheadPerCustomerUsd);
+  const overheadPico = overheadPerCustomerPico(deps.economics);
   // Wallets matter only for prepaid plans (whose revenue is their wallet's top-ups).
-  const prepaid = plans.some((p) => usdToPico(p.spec.priceUsd) === 0n);
+  const prepaid = [...prices.values()].some((price) => price === 0n);
   const wallets = new Map(prepaid ? (await deps.control.listCustomers()).map((c) => [c.id, c.wallet]) : []);
   // Plan history is read once for the whole range and the weekly view (which may reach back before it).
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
