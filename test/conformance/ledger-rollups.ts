@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import type { UsageSums } from '../../src/economics/reader.js';
 import type { LedgerRow, UsageDimension, UsageGroup } from '../../src/ledger/types.js';
 import type { Storage } from '../../src/storage/open.js';
+import { sums } from '../helpers/memory-economics-reader.js';
 
 const DAY = 86_400_000;
 
@@ -104,23 +105,6 @@ export function firstOfEachId(rows: readonly LedgerRow[]): LedgerRow[] {
 const dayOf = (ts: number) => ts - (((ts % DAY) + DAY) % DAY);
 const monthOf = (ts: number) => Date.parse(`${new Date(ts).toISOString().slice(0, 7)}-01T00:00:00Z`);
 
-function zero(): UsageSums {
-  return {
-    requests: 0,
-    usedRequests: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    cacheHitRequests: 0,
-    cacheHitInputTokens: 0,
-    costPico: 0n,
-    unpricedRequests: 0,
-    estimatedRequests: 0,
-    errorRequests: 0,
-  };
-}
-
 function addRow(s: UsageSums, r: LedgerRow): void {
   const writes = r.cacheWrite5mTokens + r.cacheWrite1hTokens;
   const allInput = r.inputTokens + r.cacheReadTokens + writes;
@@ -149,7 +133,7 @@ export function aggregate<K extends Record<string, string | number>>(
   for (const r of rows)
     for (const k of keysOf(r)) {
       const id = JSON.stringify(k);
-      const g = m.get(id) ?? { ...k, ...zero() };
+      const g = m.get(id) ?? { ...k, ...sums({}) };
       m.set(id, g);
       addRow(g, r);
     }

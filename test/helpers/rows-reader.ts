@@ -7,25 +7,9 @@ import { getOr } from '../../src/economics/recommend/call-costs.js';
 import type { RecommendReader } from '../../src/economics/recommend/ledger.js';
 import { scanRows } from '../../src/economics/recommend/scan-rows.js';
 import type { LedgerRow, LedgerStore } from '../../src/ledger/types.js';
+import { sums } from './memory-economics-reader.js';
 
 const DAY = 86_400_000;
-
-export function emptySums(): UsageSums {
-  return {
-    requests: 0,
-    usedRequests: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    cacheHitRequests: 0,
-    cacheHitInputTokens: 0,
-    costPico: 0n,
-    unpricedRequests: 0,
-    estimatedRequests: 0,
-    errorRequests: 0,
-  };
-}
 
 /** Adds one ledger row to a group's sums, with the reader's meanings (see economics/reader.ts). */
 export function addRow(s: UsageSums, r: LedgerRow): void {
@@ -57,7 +41,7 @@ export function rowsReader(store: Pick<LedgerStore, 'requests'>): RecommendReade
         if (month < from || month >= to) return;
         const k = `${month}\u0000${r.customer}`;
         addRow(
-          getOr(groups, k, () => ({ customer: r.customer, month, ...emptySums() })),
+          getOr(groups, k, () => ({ customer: r.customer, month, ...sums({}) })),
           r,
         );
       });
@@ -77,7 +61,7 @@ export function rowsReader(store: Pick<LedgerStore, 'requests'>): RecommendReade
           feature: r.feature,
           model,
           provider: r.provider,
-          ...emptySums(),
+          ...sums({}),
         });
         addRow(getOr(groups, k, make), r);
       });
