@@ -99,10 +99,24 @@ function hasCommand(name) {
   return new RegExp(`^\\s+${name}\\b`, 'm').test(r.stdout ?? '');
 }
 
+/** The report over the generated range (the default range ends now and would hold none of its rows). */
 function defaultCommand() {
   return hasCommand('report')
-    ? 'node dist/cli/main.js report --db {db} --json'
+    ? 'node dist/cli/main.js report --db {db} --json --from {from} --to {to}'
     : 'node dist/cli/main.js usage --db {db} --by customer --json';
+}
+
+/** A report that missed rows would be timed doing less work: its buckets must count every generated call. */
+function checkCoverage(stdout, rows) {
+  let report;
+  try {
+    report = JSON.parse(stdout);
+  } catch {
+    return;
+  }
+  if (!Array.isArray(report?.buckets)) return;
+  const counted = report.buckets.reduce((n, b) => n + (b.totals?.requests ?? 0), 0);
+  if (counted !== rows) throw new Error(`the report counts ${counted} calls, the ledger holds ${rows}`);
 }
 
 /** Runs the command once; returns wall milliseconds and the output size. Fails loudly on a non-zero exit. */
@@ -115,7 +129,7 @@ function timeOnce(argv) {
   });
   const ms = performance.now() - started;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
-  return { ms, bytes: Buffer.byteLength(r.stdout) };
+  return { ms, bytes: Buffer.byteLength(r.stdout), stdout: r.stdout };
 }
 
 function fileBytes(db) {
@@ -130,9 +144,12 @@ function main() {
   const argv = cmd
     .split(/\s+/)
     .filter(Boolean)
-    .map((a) => a.replaceAll('{db}', db));
+    .map((a) =>
+      a.replaceAll('{db}', db).replaceAll('{from}', generated.from).replaceAll('{to}', generated.to),
+    );
   process.stderr.write(`timing: ${cmd} (1 warm-up run, then ${o.runs})\n`);
   const warm = timeOnce(argv);
+  checkCoverage(warm.stdout, o.rows);
   const times = [];
   for (let i = 0; i < o.runs; i++) {
     const t = timeOnce(argv);
