@@ -81,11 +81,34 @@ export interface TopUp {
   amountPico: bigint;
 }
 
+/** The grains per-customer spend can be read at: calendar month, ISO week (Monday) or UTC day. */
+export type SpendGrain = 'month' | 'week' | 'day';
+
+/**
+ * One customer's cost and call counts in one month, ISO week or day (`key`: its start, epoch ms): the lean
+ * read per-customer report figures need, a third of the columns of the full sums.
+ */
+export interface CustomerSpend {
+  customer: string;
+  key: number;
+  costPico: bigint;
+  requests: number;
+  usedRequests: number;
+}
+
 /** Time ranges are [from, to) in epoch ms; day- and month-keyed reads take rows whose key is in range. */
 export interface EconomicsReader {
-  customerMonths(from: number, to: number): Promise<CustomerMonth[]>;
+  /** Optionally only for these customers. */
+  customerMonths(from: number, to: number, customers?: readonly string[]): Promise<CustomerMonth[]>;
   /** Weeks whose Monday is in [from, to). */
   customerWeeks(from: number, to: number): Promise<CustomerWeek[]>;
+  /** Rows whose key is in [from, to), optionally only for these customers; no order promised. */
+  customerSpend(
+    grain: SpendGrain,
+    from: number,
+    to: number,
+    customers?: readonly string[],
+  ): Promise<CustomerSpend[]>;
   /** Optionally only for these customers (e.g. those whose plan changed inside the period). */
   customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]>;
   /** Per customer × day × feature × model × provider (budgets, overage units, simulator re-pricing). */
@@ -97,4 +120,30 @@ export interface EconomicsReader {
   topUps(from: number, to: number): Promise<TopUp[]>;
   /** The earliest and latest request time in the ledger or its rollups (null when empty). */
   span(): Promise<{ first: number; last: number } | null>;
+}
+
+/** customerSpend from the full sums, for readers that have no leaner way (tests, simple backends). */
+export async function spendFromSums(
+  reader: Pick<EconomicsReader, 'customerMonths' | 'customerWeeks' | 'customerDays'>,
+  grain: SpendGrain,
+  from: number,
+  to: number,
+  customers?: readonly string[],
+): Promise<CustomerSpend[]> {
+  const rows: (UsageSums & { customer: string; key: number })[] =
+    grain === 'month'
+      ? (await reader.customerMonths(from, to)).map((m) => ({ ...m, key: m.month }))
+      : grain === 'week'
+        ? (await reader.customerWeeks(from, to)).map((w) => ({ ...w, key: w.week }))
+        : (await reader.customerDays(from, to)).map((d) => ({ ...d, key: d.day }));
+  const only = customers && new Set(customers);
+  return rows
+    .filter((r) => !only || only.has(r.customer))
+    .map((r) => ({
+      customer: r.customer,
+      key: r.key,
+      costPico: r.costPico,
+      requests: r.requests,
+      usedRequests: r.usedRequests,
+    }));
 }

@@ -3,7 +3,7 @@
 // raw rows the test generated, never from the code under test.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { UsageSums } from '../../src/economics/reader.js';
+import type { SpendGrain, UsageSums } from '../../src/economics/reader.js';
 import type { LedgerRow, UsageDimension, UsageGroup } from '../../src/ledger/types.js';
 import type { Storage } from '../../src/storage/open.js';
 import { sums } from '../helpers/memory-economics-reader.js';
@@ -338,6 +338,53 @@ export function tests(name: string, make: () => Promise<Storage>): void {
       const want = expected(firstOfEachId(rows));
       assert.ok(want.tags.length > 5 && want.months.length >= 8, 'the generated data covers tags and months');
       assert.deepEqual(await readAll(s), want);
+    });
+
+    test('customerSpend is the cost and call counts of the month, week and day sums, filtered by customer', async () => {
+      const s = await fresh();
+      const rows = randomRows(5, 500);
+      await appendInBatches(s, rows);
+      const want = expected(firstOfEachId(rows));
+      const lean = (
+        xs: readonly (Pick<UsageSums, 'costPico' | 'requests' | 'usedRequests'> & { customer: string })[],
+        key: (x: never) => number,
+      ) =>
+        xs
+          .map((x) => ({
+            customer: x.customer,
+            key: key(x as never),
+            costPico: x.costPico,
+            requests: x.requests,
+            usedRequests: x.usedRequests,
+          }))
+          .sort((a, b) => (a.customer === b.customer ? a.key - b.key : a.customer < b.customer ? -1 : 1));
+      const read = async (grain: SpendGrain, customers?: string[]) =>
+        lean(
+          await s.economics.customerSpend(grain, FROM - 7 * 86_400_000, TO, customers),
+          (x: { key: number }) => x.key,
+        );
+      assert.deepEqual(
+        await read('month'),
+        lean(want.months, (m: { month: number }) => m.month),
+      );
+      assert.deepEqual(
+        await read('week'),
+        lean(want.weeks, (w: { week: number }) => w.week),
+      );
+      assert.deepEqual(
+        await read('day'),
+        lean(want.customerDays, (d: { day: number }) => d.day),
+      );
+      const some = [...new Set(rows.map((r) => r.customer))].slice(0, 2);
+      const only = (await read('day', some)).map((d) => d.customer);
+      assert.ok(
+        only.length > 0 && only.every((c) => some.includes(c)),
+        'the customer filter keeps only those',
+      );
+      assert.deepEqual(
+        await s.economics.customerMonths(FROM, TO, some),
+        want.months.filter((m) => some.includes(m.customer)),
+      );
     });
 
     test('usage() and the budget reads equal summing raw rows, whole days and ragged ranges alike', async () => {

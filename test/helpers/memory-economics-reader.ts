@@ -10,6 +10,7 @@ import type {
   TopUp,
   UsageSums,
 } from '../../src/economics/reader.js';
+import { spendFromSums } from '../../src/economics/reader.js';
 
 /** Usage sums with everything zero but what is given. */
 export function sums(s: Partial<UsageSums>): UsageSums {
@@ -43,6 +44,9 @@ export function memoryReader(
   const pick = (from: number, to: number, customers?: readonly string[]) =>
     detail.filter((r) => inRange(r.day, from, to) && (!customers || customers.includes(r.customer)));
   return {
+    async customerSpend(grain, from, to, customers) {
+      return spendFromSums(this, grain, from, to, customers);
+    },
     async customerDetailDays(from, to, customers) {
       return pick(from, to, customers);
     },
@@ -56,14 +60,11 @@ export function memoryReader(
         (r) => ({ customer: r.customer, week: weekOf(r.day) }),
       );
     },
-    async customerMonths(from, to): Promise<CustomerMonth[]> {
-      return group(
-        detail.filter((r) => inRange(r.day, from, to)),
-        (r) => {
-          const d = new Date(r.day);
-          return { customer: r.customer, month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) };
-        },
-      );
+    async customerMonths(from, to, customers): Promise<CustomerMonth[]> {
+      return group(pick(from, to, customers), (r) => {
+        const d = new Date(r.day);
+        return { customer: r.customer, month: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) };
+      });
     },
     async dimensionDays(from, to): Promise<DimensionDay[]> {
       return group(

@@ -13,6 +13,7 @@ import type {
   TopUp,
   UsageSums,
 } from '../../src/economics/reader.js';
+import { spendFromSums } from '../../src/economics/reader.js';
 import type { LedgerRow } from '../../src/ledger/types.js';
 
 const DAY = 86_400_000;
@@ -113,8 +114,13 @@ export function memoryReader(
       (r) => dayOf(r.ts) >= from && dayOf(r.ts) < to && (!customers || customers.includes(r.customer)),
     );
   return {
-    async customerMonths(from, to): Promise<CustomerMonth[]> {
-      const within = rows.filter((r) => monthOf(r.ts) >= from && monthOf(r.ts) < to);
+    async customerSpend(grain, from, to, customers) {
+      return spendFromSums(this, grain, from, to, customers);
+    },
+    async customerMonths(from, to, customers): Promise<CustomerMonth[]> {
+      const within = rows.filter(
+        (r) => monthOf(r.ts) >= from && monthOf(r.ts) < to && (!customers || customers.includes(r.customer)),
+      );
       return groupBy(within, (r) => `${monthOf(r.ts)}|${r.customer}`).map((g) => ({
         customer: g[0]!.customer,
         month: monthOf(g[0]!.ts),

@@ -33,12 +33,12 @@ export function addRow(s: UsageSums, r: LedgerRow): void {
 
 export function rowsReader(store: Pick<LedgerStore, 'requests'>): RecommendReader {
   return {
-    async customerMonths(from, to) {
+    async customerMonths(from, to, customers) {
       const groups = new Map<string, CustomerMonth>();
       // Month-keyed: the months whose first day is in [from, to), whole.
       await scanRows(store, from, monthAfter(to), (r) => {
         const month = monthStart(r.ts);
-        if (month < from || month >= to) return;
+        if (month < from || month >= to || (customers && !customers.includes(r.customer))) return;
         const k = `${month}\u0000${r.customer}`;
         addRow(
           getOr(groups, k, () => ({ customer: r.customer, month, ...sums({}) })),

@@ -5,11 +5,11 @@ import { type Bucket, buckets, dayLabel, isoWeekStart, nextWeek, type PeriodKind
 import { marginText, percentText, usd } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
 import { breakdown, byTag, modelClasses } from './breakdowns.js';
+import { type BucketFigures, bucketFigures } from './bucket-figures.js';
 import { cacheRows } from './cache.js';
-import { type CustomerTotal, concentration } from './concentration.js';
-import { costSegments } from './cost-segments.js';
+import { concentration } from './concentration.js';
 import { type ModelClassConfig, modelClassifier } from './model-class.js';
-import { type CostedSegment, loaded, type SegmentSource } from './segments.js';
+import { type HistoryGroup, type SegmentPricing, segmentTotals } from './segment-source.js';
 import { tierRows } from './tiers.js';
 import {
   type BucketReport,
@@ -29,7 +29,9 @@ export interface ReportInput {
   now: number;
   /** Plan name → monthly price in pico-USD. */
   prices: ReadonlyMap<string, bigint>;
-  segments: SegmentSource;
+  /** Customers grouped by identical plan history, and how their segments are priced. */
+  groups: readonly HistoryGroup[];
+  pricing: SegmentPricing;
   /** Overhead of a customer with no plan span for a bucket (prorated like a segment's). */
   overheadFor: (bucket: Bucket) => bigint;
   overheadPerCustomerPico: bigint;
@@ -39,61 +41,33 @@ export interface ReportInput {
 
 const WEEK_MS = 7 * 86_400_000;
 
-export async function costedBucket(input: ReportInput, b: Bucket): Promise<CostedSegment[]> {
-  const segments = await input.segments.segments(b);
-  const overhead = input.overheadFor(b);
-  return costSegments(input.reader, b, segments, () => overhead);
+function figuresOf(input: ReportInput, b: Bucket): Promise<BucketFigures> {
+  return bucketFigures(
+    {
+      reader: input.reader,
+      groups: input.groups,
+      pricing: input.pricing,
+      noPlanOverheadPico: input.overheadFor(b),
+    },
+    b,
+  );
 }
 
-function totals(segments: readonly CostedSegment[]): Totals {
-  let cost = 0n;
-  let load = 0n;
-  let revenue = 0n;
-  let requests = 0;
-  const customers = new Set<string>();
-  const active = new Set<string>();
-  for (const s of segments) {
-    cost += s.costPico;
-    load += loaded(s);
-    revenue += s.revenuePico;
-    requests += s.requests;
-    customers.add(s.customer);
-    if (s.active) active.add(s.customer);
-  }
+function totals(f: BucketFigures): Totals {
+  const active = f.active.length;
   return {
-    inference_cost_usd: usd(cost),
-    loaded_cost_usd: usd(load),
-    requests,
-    customers: customers.size,
-    active_customers: active.size,
+    inference_cost_usd: usd(f.costPico),
+    loaded_cost_usd: usd(f.loadPico),
+    requests: f.requests,
+    customers: f.customers,
+    active_customers: active,
     // Floored to the pico-USD: the one division of money the report makes.
-    cost_per_active_customer_usd: active.size ? usd(cost / BigInt(active.size)) : null,
-    revenue_usd: usd(revenue),
-    cost_pct_of_revenue: percentText(cost, revenue),
-    gross_margin_pct: marginText(load, revenue),
+    cost_per_active_customer_usd: active ? usd(f.costPico / BigInt(active)) : null,
+    revenue_usd: usd(f.revenuePico),
+    cost_pct_of_revenue: percentText(f.costPico, f.revenuePico),
+    gross_margin_pct: marginText(f.loadPico, f.revenuePico),
     unpriced_requests: 0,
   };
-}
-
-function customerTotals(segments: readonly CostedSegment[]): CustomerTotal[] {
-  const m = new Map<string, CustomerTotal>();
-  for (const s of segments) {
-    const c = m.get(s.customer);
-    if (c) {
-      c.costPico += s.costPico;
-      c.revenuePico += s.revenuePico;
-      c.active ||= s.active;
-      c.plan = s.plan; // the latest segment's plan
-    } else
-      m.set(s.customer, {
-        customer: s.customer,
-        plan: s.plan,
-        costPico: s.costPico,
-        revenuePico: s.revenuePico,
-        active: s.active,
-      });
-  }
-  return [...m.values()];
 }
 
 /** The report plus what only charts need: each active customer's cost in the latest bucket. */
@@ -108,18 +82,16 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
   const out: BucketReport[] = [];
   let latestCosts: ReportResult['latestCosts'] = null;
   for (const b of buckets(input.period, from, to)) {
-    const segs = await costedBucket(input, b);
-    const perCustomer = customerTotals(segs);
-    latestCosts = { label: b.label, costs: perCustomer.filter((c) => c.active).map((c) => c.costPico) };
-    const t = totals(segs);
+    const f = await figuresOf(input, b);
+    latestCosts = { label: b.label, costs: f.active.map((c) => c.costPico) };
     out.push({
       label: b.label,
       from: new Date(b.from).toISOString(),
       to: new Date(b.to).toISOString(),
       partial: b.partial,
-      totals: t,
-      tiers: tierRows(segs, input.prices, input.period === 'month'),
-      concentration: concentration(perCustomer),
+      totals: totals(f),
+      tiers: tierRows(f.tiers.values(), input.prices, input.period === 'month'),
+      concentration: concentration(f.active),
     });
   }
   const dims = await reader.dimensionDays(from, to);
@@ -139,7 +111,7 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
     const bucket: Bucket = { label: weekLabel(start), from: start, to: nextWeek(start), partial: false };
     return {
       bucket,
-      segments: await costedBucket(input, bucket),
+      figures: await figuresOf(input, bucket),
       dims: await reader.dimensionDays(start, nextWeek(start)),
     };
   };
@@ -152,7 +124,7 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
   for (const b of buckets('week', from, to)) {
     let cost = 0n;
     for (const d of dims) if (d.day >= b.from && d.day < b.to) cost += d.costPico;
-    const { revenuePico: revenue, overheadPico } = await input.segments.totals(b);
+    const { revenuePico: revenue, overheadPico } = segmentTotals(input.groups, b, input.pricing);
     const load = cost + overheadPico;
     trend.push({
       week: b.label,

@@ -110,7 +110,7 @@ async function overageUsage(
   const split = new Set([...spansIn].filter(([, n]) => n > 1).map(([k]) => k));
   const out: CustomerDetailDay[] = [];
   const detailFor = new Set(needsDetail);
-  for (const m of await reader.customerMonths(first, end)) {
+  for (const m of await reader.customerMonths(first, end, customers)) {
     if (!wanted.has(m.customer) || needsDetail.has(m.customer)) continue;
     if (split.has(`${m.customer}\u0000${m.month}`)) {
       detailFor.add(m.customer);

@@ -3,14 +3,15 @@ import type { EconomicsConfig } from '../../config/economics-schema.js';
 import type { ControlStore } from '../../limits/control-store.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { usdToPico } from '../../util/money.js';
-import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
+import { type Bucket, daysInMonth, monthStart, nextMonth } from '../calendar.js';
 import { overheadPerCustomerPico } from '../loaded-cost.js';
 import { mulDivRound } from '../ratio.js';
-import type { EconomicsReader } from '../reader.js';
+import type { EconomicsReader, PlanSpan } from '../reader.js';
 import { buildReport, type ReportResult } from './build.js';
 import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
-import { groupHistory, segmentsFromHistory, segmentTotals } from './segment-source.js';
+import { prefetched } from './prefetch.js';
+import { groupHistory } from './segment-source.js';
 
 export interface ReportDeps {
   reader: EconomicsReader;
@@ -34,24 +35,27 @@ export async function runReport(
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
   const historyTo = Math.max(range.to, now);
   const history = await deps.reader.planHistory(historyFrom, historyTo);
-  const extra = await extraRevenue(deps.reader, history, plans, wallets, historyFrom, historyTo);
+  const reader = await prefetched(
+    deps.reader,
+    { from: monthStart(historyFrom), to: nextMonth(monthStart(historyTo - 1)) },
+    multiSpan(history),
+  );
+  const extra = await extraRevenue(reader, history, plans, wallets, historyFrom, historyTo);
   const pricing = { prices, overheadPico, extraRevenue: extra };
   const groups = groupHistory(history);
   const caps = plans
     .filter((p) => p.spec.budget?.unit === 'usd')
     .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
   const result = await buildReport({
-    reader: deps.reader,
+    reader,
     catalog: deps.catalog,
     period: range.period,
     from: range.from,
     to: range.to,
     now,
     prices,
-    segments: {
-      segments: async (b: Bucket) => segmentsFromHistory(groups, b, pricing),
-      totals: async (b: Bucket) => segmentTotals(groups, b, pricing),
-    },
+    groups,
+    pricing,
     // A customer without a plan span still costs its overhead for the bucket's days.
     overheadFor: (b: Bucket) =>
       mulDivRound(
@@ -64,4 +68,14 @@ export async function runReport(
     classes: deps.economics.modelClasses,
   });
   return { ...result, caps };
+}
+
+/** Customers with more than one span (history is ordered by customer): their costs are split by day. */
+function multiSpan(history: readonly PlanSpan[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < history.length; i++) {
+    const c = (history[i] as PlanSpan).customer;
+    if (c === (history[i - 1] as PlanSpan).customer && out[out.length - 1] !== c) out.push(c);
+  }
+  return out;
 }

@@ -76,32 +76,6 @@ export function groupHistory(history: readonly PlanSpan[]): HistoryGroup[] {
   return [...groups.values()];
 }
 
-/** Every customer's segments in a bucket; extra revenue (overage, top-ups) is added per customer. */
-export function segmentsFromHistory(
-  groups: readonly HistoryGroup[],
-  bucket: Bucket,
-  pricing: SegmentPricing,
-): Segment[] {
-  const { extraRevenue, ...base } = pricing;
-  const out: Segment[] = [];
-  for (const g of groups) {
-    const shared = segmentsOf('', g.spans, bucket, base);
-    for (const customer of g.customers)
-      for (const s of shared) {
-        let revenue = s.revenuePico;
-        if (extraRevenue) for (const [a, b] of s.ranges) revenue += extraRevenue(customer, s.plan, a, b);
-        out.push({
-          customer,
-          plan: s.plan,
-          revenuePico: revenue,
-          overheadPico: s.overheadPico,
-          ranges: s.ranges,
-        });
-      }
-  }
-  return out;
-}
-
 /** Revenue and overhead summed over every customer with a plan span in the bucket (trend totals). */
 export function segmentTotals(
   groups: readonly HistoryGroup[],

@@ -13,20 +13,3 @@ export interface Segment {
   /** The bucket's days attributed to this plan, as [from, to) ranges of whole UTC days. */
   ranges: readonly (readonly [number, number])[];
 }
-
-/** Every subscribed customer's segments in a bucket (customers without a plan span are not listed). */
-export interface SegmentSource {
-  segments(bucket: Bucket): Promise<Segment[]>;
-  /** Revenue and overhead of all of them together (cheaper than summing segments). */
-  totals(bucket: Bucket): Promise<{ revenuePico: bigint; overheadPico: bigint }>;
-}
-
-/** A segment with the AI cost attributed to its days. */
-export interface CostedSegment extends Segment {
-  costPico: bigint;
-  requests: number;
-  /** At least one call that used tokens on the segment's days. */
-  active: boolean;
-}
-
-export const loaded = (s: CostedSegment): bigint => s.costPico + s.overheadPico;

@@ -2,46 +2,30 @@
 // P95 against the plan's price), gross margin and how many are under water (loaded cost above revenue).
 import { percentileOfSorted, sortAscending } from '../percentile.js';
 import { marginText, usd } from '../ratio.js';
-import { type CostedSegment, loaded } from './segments.js';
+import type { TierSums } from './bucket-figures.js';
 import type { TierRow } from './types.js';
 
 const PCTS = [50, 90, 95, 99] as const;
 
 /** `prices`: plan name → monthly price in pico-USD. `monthly`: margin floors only make sense per month. */
 export function tierRows(
-  segments: readonly CostedSegment[],
+  tiers: Iterable<TierSums>,
   prices: ReadonlyMap<string, bigint>,
   monthly: boolean,
 ): TierRow[] {
-  const byPlan = new Map<string | null, CostedSegment[]>();
-  for (const s of segments) {
-    const list = byPlan.get(s.plan);
-    if (list) list.push(s);
-    else byPlan.set(s.plan, [s]);
-  }
   const rows: TierRow[] = [];
-  for (const [plan, list] of byPlan) {
-    const active = list.filter((s) => s.active);
-    const costs = sortAscending(active.map((s) => s.costPico));
-    const loadedCosts = sortAscending(active.map(loaded));
-    const price = plan === null ? undefined : prices.get(plan);
+  for (const t of tiers) {
+    const costs = sortAscending(t.costs);
+    const price = t.plan === null ? undefined : prices.get(t.plan);
     const [p50, p90, p95, p99] = PCTS.map((p) => percentileOfSorted(costs, p));
-    const p95Loaded = percentileOfSorted(loadedCosts, 95);
-    let cost = 0n;
-    let load = 0n;
-    let revenue = 0n;
-    for (const s of list) {
-      cost += s.costPico;
-      load += loaded(s);
-      revenue += s.revenuePico;
-    }
+    const p95Loaded = percentileOfSorted(sortAscending(t.loadedCosts), 95);
     rows.push({
-      plan,
+      plan: t.plan,
       price_usd: price === undefined ? null : usd(price),
-      customers: new Set(list.map((s) => s.customer)).size,
-      active_customers: new Set(active.map((s) => s.customer)).size,
-      cost_usd: usd(cost),
-      revenue_usd: usd(revenue),
+      customers: t.customers,
+      active_customers: t.active,
+      cost_usd: usd(t.costPico),
+      revenue_usd: usd(t.revenuePico),
       p50_usd: p50 === undefined ? null : usd(p50),
       p90_usd: p90 === undefined ? null : usd(p90),
       p95_usd: p95 === undefined ? null : usd(p95),
@@ -50,8 +34,8 @@ export function tierRows(
         monthly && price !== undefined && price > 0n && p95Loaded !== undefined
           ? marginText(p95Loaded, price)
           : null,
-      gross_margin_pct: marginText(load, revenue),
-      under_water: list.filter((s) => loaded(s) > s.revenuePico).length,
+      gross_margin_pct: marginText(t.loadPico, t.revenuePico),
+      under_water: t.underWater,
     });
   }
   // Priced tiers by price, then unpriced plans by name, "no plan" last.

@@ -1,11 +1,12 @@
 // The weekly unit-economics view: this week (the last complete ISO week) against last week and targets.
 import { picoToUsd as picoText } from '../../util/money.js';
 import type { Bucket } from '../calendar.js';
+import { topCount } from '../percentile.js';
 import { marginText, percentText } from '../ratio.js';
 import type { DimensionDay } from '../reader.js';
 import type { ModelClass } from './breakdowns.js';
+import type { BucketFigures } from './bucket-figures.js';
 import { overallHitRate } from './cache.js';
-import { type CostedSegment, loaded } from './segments.js';
 import type { WeeklyMetric, WeeklyView } from './types.js';
 
 export interface Targets {
@@ -18,7 +19,7 @@ export interface Targets {
 
 export interface WeekData {
   bucket: Bucket;
-  segments: readonly CostedSegment[];
+  figures: BucketFigures;
   dims: readonly DimensionDay[];
 }
 
@@ -33,28 +34,16 @@ interface WeekFigures {
 }
 
 function figures(w: WeekData, classOf: (provider: string, model: string) => ModelClass): WeekFigures {
-  let cost = 0n;
-  let load = 0n;
-  let revenue = 0n;
-  const perCustomer = new Map<string, { cost: bigint; revenue: bigint; used: boolean }>();
-  for (const s of w.segments) {
-    cost += s.costPico;
-    load += loaded(s);
-    revenue += s.revenuePico;
-    const c = perCustomer.get(s.customer) ?? { cost: 0n, revenue: 0n, used: false };
-    c.cost += s.costPico;
-    c.revenue += s.revenuePico;
-    c.used ||= s.active;
-    perCustomer.set(s.customer, c);
-  }
-  const active = [...perCustomer.values()].filter((c) => c.used);
-  active.sort((a, b) => (a.cost === b.cost ? 0 : a.cost > b.cost ? -1 : 1));
-  const n = active.length === 0 ? 0 : Math.ceil((active.length * 20) / 100);
+  const { costPico: cost, loadPico: load, revenuePico: revenue } = w.figures;
+  // Dearest first; the top 20% of active customers (⌈20% × n⌉), their cost against their revenue.
+  const active = [...w.figures.active].sort((a, b) =>
+    a.costPico === b.costPico ? 0 : a.costPico > b.costPico ? -1 : 1,
+  );
   let topCost = 0n;
   let topRevenue = 0n;
-  for (const c of active.slice(0, n)) {
-    topCost += c.cost;
-    topRevenue += c.revenue;
+  for (const c of active.slice(0, topCount(20, active.length))) {
+    topCost += c.costPico;
+    topRevenue += c.revenuePico;
   }
   let requests = 0;
   let smallMid = 0;
