@@ -102,7 +102,10 @@ export interface EconomicsReader {
   customerMonths(from: number, to: number, customers?: readonly string[]): Promise<CustomerMonth[]>;
   /** Weeks whose Monday is in [from, to). */
   customerWeeks(from: number, to: number): Promise<CustomerWeek[]>;
-  /** Rows whose key is in [from, to), optionally only for these customers; no order promised. */
+  /**
+   * Rows whose key is in [from, to), optionally only for these customers, ordered by customer (ids are
+   * ASCII, so byte and JS string order agree) then key.
+   */
   customerSpend(
     grain: SpendGrain,
     from: number,
@@ -139,6 +142,7 @@ export async function spendFromSums(
   const only = customers && new Set(customers);
   return rows
     .filter((r) => !only || only.has(r.customer))
+    .sort((a, b) => (a.customer === b.customer ? a.key - b.key : a.customer < b.customer ? -1 : 1))
     .map((r) => ({
       customer: r.customer,
       key: r.key,

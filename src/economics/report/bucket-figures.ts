@@ -1,12 +1,14 @@
 // One bucket's figures in one pass over the plan-history groups: each customer's segments (the part of the
-// bucket it spent on one plan) are priced and costed and go straight into per-tier and overall sums. No
-// per-segment objects are kept: a 100k-customer month would otherwise allocate several of them per
-// customer, and the garbage collector, not the arithmetic, dominated the report's time.
+// bucket it spent on one plan) are priced and costed and go straight into per-tier sums. No per-segment
+// objects are kept and sums allocate nothing per customer (PicoSum): for a 100k-customer month the
+// garbage collector, not the arithmetic, used to dominate the report's time.
 import type { Bucket } from '../calendar.js';
+import { PicoSum } from '../pico-sum.js';
 import type { CustomerSpend, EconomicsReader } from '../reader.js';
 import type { CustomerTotal } from './concentration.js';
 import { customerSpend, type Spend } from './customer-spend.js';
-import { type HistoryGroup, type SegmentPricing, segmentsOf } from './segment-source.js';
+import { type HistoryGroups, type SegmentPricing, segmentsOf } from './segment-source.js';
+import type { Segment } from './segments.js';
 
 /** Sums over one plan tier's segments; percentiles come from the active segments' costs. */
 export interface TierSums {
@@ -25,7 +27,7 @@ export interface TierSums {
 }
 
 export interface BucketFigures {
-  tiers: Map<string | null, TierSums>;
+  tiers: TierSums[];
   /** Every active customer's totals over its segments (plan: its latest segment's). */
   active: CustomerTotal[];
   customers: number;
@@ -37,98 +39,151 @@ export interface BucketFigures {
 
 export interface BucketInput {
   reader: EconomicsReader;
-  groups: readonly HistoryGroup[];
+  history: HistoryGroups;
   pricing: SegmentPricing;
   /** Overhead of a customer with usage and no plan span in the bucket (the "no plan" group). */
   noPlanOverheadPico: bigint;
 }
 
-const IDLE: Spend = { costPico: 0n, requests: 0, usedRequests: 0 };
+class Tier {
+  customers = 0;
+  active = 0;
+  underWater = 0;
+  readonly costs: bigint[] = [];
+  readonly loadedCosts: bigint[] = [];
+  readonly cost = new PicoSum();
+  readonly overhead = new PicoSum();
+  readonly revenue = new PicoSum();
+  constructor(readonly plan: string | null) {}
+
+  /** Adds one segment; true when it was active (used tokens). */
+  add(use: Spend | undefined, revenue: bigint, overhead: bigint): boolean {
+    const cost = use ? use.costPico : 0n;
+    this.customers++;
+    this.cost.add(cost);
+    this.overhead.add(overhead);
+    this.revenue.add(revenue);
+    if (cost > revenue - overhead) this.underWater++;
+    if (!use || use.usedRequests === 0) return false;
+    this.active++;
+    this.costs.push(cost);
+    this.loadedCosts.push(cost + overhead);
+    return true;
+  }
+
+  sums(): TierSums {
+    const costPico = this.cost.value();
+    return {
+      plan: this.plan,
+      customers: this.customers,
+      active: this.active,
+      costs: this.costs,
+      loadedCosts: this.loadedCosts,
+      costPico,
+      loadPico: costPico + this.overhead.value(),
+      revenuePico: this.revenue.value(),
+      underWater: this.underWater,
+    };
+  }
+}
 
 export async function bucketFigures(input: BucketInput, b: Bucket): Promise<BucketFigures> {
   const { extraRevenue, ...base } = input.pricing;
+  const extra = (customer: string, s: Segment): bigint => {
+    let r = 0n;
+    if (extraRevenue) for (const [a, z] of s.ranges) r += extraRevenue(customer, s.plan, a, z);
+    return r;
+  };
+  const { groups, customers: roster, groupOf } = input.history;
+  // Usage and the roster are both in customer order: one merge instead of a hash lookup per customer.
   const spend = await customerSpend(input.reader, b);
-  const shared = input.groups.map((g) => segmentsOf('', g.spans, b, base));
-  // Customers with two segments in the bucket: their cost is split by day.
+  const shared = groups.map((g) => segmentsOf('', g.spans, b, base));
   const split: string[] = [];
-  input.groups.forEach((g, i) => {
-    if ((shared[i] as unknown[]).length > 1) split.push(...g.customers);
+  groups.forEach((g, i) => {
+    if ((shared[i] as Segment[]).length > 1) split.push(...g.customers);
   });
   const days = await dailyByCustomer(input.reader, b, split);
 
-  const f: BucketFigures = {
-    tiers: new Map(),
-    active: [],
-    customers: 0,
-    requests: 0,
-    costPico: 0n,
-    loadPico: 0n,
-    revenuePico: 0n,
+  const tiers = new Map<string | null, Tier>();
+  const tier = (plan: string | null) => {
+    let t = tiers.get(plan);
+    if (!t) tiers.set(plan, (t = new Tier(plan)));
+    return t;
   };
-  const placed = new Set<string>();
-  input.groups.forEach((g, i) => {
-    const segs = shared[i] as ReturnType<typeof segmentsOf>;
-    if (segs.length === 0) return;
-    for (const customer of g.customers) {
-      placed.add(customer);
-      f.customers++;
-      let cost = 0n;
-      let revenue = 0n;
-      let active = false;
-      let plan: string | null = null;
-      for (const s of segs) {
-        let r = s.revenuePico;
-        if (extraRevenue) for (const [a, z] of s.ranges) r += extraRevenue(customer, s.plan, a, z);
-        const use = segs.length > 1 ? spanSpend(days.get(customer), s.ranges) : (spend.get(customer) ?? IDLE);
-        active = add(f, s.plan, use, r, s.overheadPico) || active;
-        cost += use.costPico;
-        revenue += r;
-        plan = s.plan;
-      }
-      if (active) f.active.push({ customer, plan, costPico: cost, revenuePico: revenue, active });
+  const tierOfGroup = shared.map((segs) => (segs.length === 1 ? tier((segs[0] as Segment).plan) : undefined));
+  const active: CustomerTotal[] = [];
+  let customers = 0;
+  let requests = 0;
+  // Usage of a customer with no plan span in the bucket: the "no plan" group.
+  const none = (use: CustomerSpend) => {
+    customers++;
+    requests += use.requests;
+    if (tier(null).add(use, 0n, input.noPlanOverheadPico))
+      active.push({
+        customer: use.customer,
+        plan: null,
+        costPico: use.costPico,
+        revenuePico: 0n,
+        active: true,
+      });
+  };
+  let j = 0;
+  for (let i = 0; i < roster.length; i++) {
+    const customer = roster[i] as string;
+    while (j < spend.length && (spend[j] as CustomerSpend).customer < customer)
+      none(spend[j++] as CustomerSpend);
+    const use =
+      j < spend.length && (spend[j] as CustomerSpend).customer === customer ? spend[j++] : undefined;
+    const g = groupOf[i] as number;
+    const segs = shared[g] as Segment[];
+    if (segs.length === 0) {
+      if (use) none(use);
+      continue;
     }
-  });
-  for (const [customer, use] of spend) {
-    if (placed.has(customer)) continue;
-    f.customers++;
-    if (add(f, null, use, 0n, input.noPlanOverheadPico))
-      f.active.push({ customer, plan: null, costPico: use.costPico, revenuePico: 0n, active: true });
+    customers++;
+    const t = tierOfGroup[g];
+    if (t) {
+      // Most customers: one plan all bucket long, its whole usage from the bucket's rollup.
+      const s = segs[0] as Segment;
+      if (use) requests += use.requests;
+      const x = extra(customer, s);
+      const revenue = x === 0n ? s.revenuePico : s.revenuePico + x;
+      if (t.add(use, revenue, s.overheadPico))
+        active.push({
+          customer,
+          plan: s.plan,
+          costPico: (use as Spend).costPico,
+          revenuePico: revenue,
+          active: true,
+        });
+      continue;
+    }
+    // A plan change inside the bucket: each segment gets the usage of its own days.
+    const total: CustomerTotal = { customer, plan: null, costPico: 0n, revenuePico: 0n, active: false };
+    for (const s of segs) {
+      const part = spanSpend(days.get(customer), s.ranges);
+      const revenue = s.revenuePico + extra(customer, s);
+      requests += part.requests;
+      total.active = tier(s.plan).add(part, revenue, s.overheadPico) || total.active;
+      total.costPico += part.costPico;
+      total.revenuePico += revenue;
+      total.plan = s.plan;
+    }
+    if (total.active) active.push(total);
   }
-  return f;
-}
+  while (j < spend.length) none(spend[j++] as CustomerSpend);
 
-/** Adds one segment to its tier and the totals; true when it was active (used tokens). */
-function add(f: BucketFigures, plan: string | null, use: Spend, revenue: bigint, overhead: bigint): boolean {
-  let t = f.tiers.get(plan);
-  if (!t) {
-    t = {
-      plan,
-      customers: 0,
-      active: 0,
-      costs: [],
-      loadedCosts: [],
-      costPico: 0n,
-      loadPico: 0n,
-      revenuePico: 0n,
-      underWater: 0,
-    };
-    f.tiers.set(plan, t);
-  }
-  const loaded = use.costPico + overhead;
-  t.customers++;
-  t.costPico += use.costPico;
-  t.loadPico += loaded;
-  t.revenuePico += revenue;
-  if (loaded > revenue) t.underWater++;
-  f.requests += use.requests;
-  f.costPico += use.costPico;
-  f.loadPico += loaded;
-  f.revenuePico += revenue;
-  if (use.usedRequests === 0) return false;
-  t.active++;
-  t.costs.push(use.costPico);
-  t.loadedCosts.push(loaded);
-  return true;
+  const sums = [...tiers.values()].filter((t) => t.customers > 0).map((t) => t.sums());
+  const total = (pick: (t: TierSums) => bigint) => sums.reduce((n, t) => n + pick(t), 0n);
+  return {
+    tiers: sums,
+    active,
+    customers,
+    requests,
+    costPico: total((t) => t.costPico),
+    loadPico: total((t) => t.loadPico),
+    revenuePico: total((t) => t.revenuePico),
+  };
 }
 
 /** A split customer's usage on a segment's days. */

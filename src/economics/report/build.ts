@@ -9,7 +9,7 @@ import { type BucketFigures, bucketFigures } from './bucket-figures.js';
 import { cacheRows } from './cache.js';
 import { concentration } from './concentration.js';
 import { type ModelClassConfig, modelClassifier } from './model-class.js';
-import { type HistoryGroup, type SegmentPricing, segmentTotals } from './segment-source.js';
+import { type HistoryGroups, type SegmentPricing, segmentTotals } from './segment-source.js';
 import { tierRows } from './tiers.js';
 import {
   type BucketReport,
@@ -30,7 +30,7 @@ export interface ReportInput {
   /** Plan name → monthly price in pico-USD. */
   prices: ReadonlyMap<string, bigint>;
   /** Customers grouped by identical plan history, and how their segments are priced. */
-  groups: readonly HistoryGroup[];
+  groups: HistoryGroups;
   pricing: SegmentPricing;
   /** Overhead of a customer with no plan span for a bucket (prorated like a segment's). */
   overheadFor: (bucket: Bucket) => bigint;
@@ -45,7 +45,7 @@ function figuresOf(input: ReportInput, b: Bucket): Promise<BucketFigures> {
   return bucketFigures(
     {
       reader: input.reader,
-      groups: input.groups,
+      history: input.groups,
       pricing: input.pricing,
       noPlanOverheadPico: input.overheadFor(b),
     },
@@ -90,7 +90,7 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
       to: new Date(b.to).toISOString(),
       partial: b.partial,
       totals: totals(f),
-      tiers: tierRows(f.tiers.values(), input.prices, input.period === 'month'),
+      tiers: tierRows(f.tiers, input.prices, input.period === 'month'),
       concentration: concentration(f.active),
     });
   }
@@ -124,7 +124,7 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
   for (const b of buckets('week', from, to)) {
     let cost = 0n;
     for (const d of dims) if (d.day >= b.from && d.day < b.to) cost += d.costPico;
-    const { revenuePico: revenue, overheadPico } = segmentTotals(input.groups, b, input.pricing);
+    const { revenuePico: revenue, overheadPico } = segmentTotals(input.groups.groups, b, input.pricing);
     const load = cost + overheadPico;
     trend.push({
       week: b.label,

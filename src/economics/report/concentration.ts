@@ -16,9 +16,17 @@ export const TOP_PERCENTS = [5, 10, 20] as const;
 
 export function concentration(customers: readonly CustomerTotal[], listed = 10): Concentration {
   const active = customers.filter((c) => c.active);
-  // Dearest first; ties by id so the output is stable.
+  // Dearest first; ties by id (code-unit order: cheap, and ids are ASCII) so the output is stable.
   active.sort((a, b) =>
-    a.costPico === b.costPico ? a.customer.localeCompare(b.customer) : a.costPico > b.costPico ? -1 : 1,
+    a.costPico === b.costPico
+      ? a.customer < b.customer
+        ? -1
+        : a.customer > b.customer
+          ? 1
+          : 0
+      : a.costPico > b.costPico
+        ? -1
+        : 1,
   );
   let total = 0n;
   for (const c of active) total += c.costPico;

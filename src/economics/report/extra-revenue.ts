@@ -56,8 +56,10 @@ export async function extraRevenue(
     pushTo(groups, m.customer, g);
   }
   return (customer, plan, a, b) => {
+    const list = groups.get(customer);
+    if (!list) return 0n;
     let extra = 0n;
-    for (const g of groups.get(customer) ?? []) {
+    for (const g of list) {
       if (g.plan !== plan) continue;
       const lo = Math.max(g.first, dayStart(a));
       const hi = Math.min(g.end, b);

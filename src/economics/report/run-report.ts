@@ -6,7 +6,7 @@ import { usdToPico } from '../../util/money.js';
 import { type Bucket, daysInMonth, monthStart, nextMonth } from '../calendar.js';
 import { overheadPerCustomerPico } from '../loaded-cost.js';
 import { mulDivRound } from '../ratio.js';
-import type { EconomicsReader, PlanSpan } from '../reader.js';
+import type { EconomicsReader } from '../reader.js';
 import { buildReport, type ReportResult } from './build.js';
 import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
@@ -35,11 +35,10 @@ export async function runReport(
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
   const historyTo = Math.max(range.to, now);
   const history = await deps.reader.planHistory(historyFrom, historyTo);
-  const reader = await prefetched(
-    deps.reader,
-    { from: monthStart(historyFrom), to: nextMonth(monthStart(historyTo - 1)) },
-    multiSpan(history),
-  );
+  const reader = await prefetched(deps.reader, {
+    from: monthStart(historyFrom),
+    to: nextMonth(monthStart(historyTo - 1)),
+  });
   const extra = await extraRevenue(reader, history, plans, wallets, historyFrom, historyTo);
   const pricing = { prices, overheadPico, extraRevenue: extra };
   const groups = groupHistory(history);
@@ -68,14 +67,4 @@ export async function runReport(
     classes: deps.economics.modelClasses,
   });
   return { ...result, caps };
-}
-
-/** Customers with more than one span (history is ordered by customer): their costs are split by day. */
-function multiSpan(history: readonly PlanSpan[]): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < history.length; i++) {
-    const c = (history[i] as PlanSpan).customer;
-    if (c === (history[i - 1] as PlanSpan).customer && out[out.length - 1] !== c) out.push(c);
-  }
-  return out;
 }

@@ -55,9 +55,20 @@ export interface HistoryGroup {
   customers: string[];
 }
 
+/** The groups, and every customer in id order with the index of its group (for merging with usage). */
+export interface HistoryGroups {
+  groups: HistoryGroup[];
+  /** Ascending by id (ids are ASCII: JS and SQLite order them alike). */
+  customers: string[];
+  groupOf: Int32Array;
+}
+
 /** Groups spans ordered by customer then start (once per report: the grouping does not depend on buckets). */
-export function groupHistory(history: readonly PlanSpan[]): HistoryGroup[] {
-  const groups = new Map<string, HistoryGroup>();
+export function groupHistory(history: readonly PlanSpan[]): HistoryGroups {
+  const index = new Map<string, number>();
+  const groups: HistoryGroup[] = [];
+  const customers: string[] = [];
+  const groupOf: number[] = [];
   let i = 0;
   while (i < history.length) {
     const customer = (history[i] as PlanSpan).customer;
@@ -68,12 +79,20 @@ export function groupHistory(history: readonly PlanSpan[]): HistoryGroup[] {
       key += `${s.plan}|${s.mrrPico}|${dayStart(s.from)}|${s.to === null ? '' : dayStart(s.to)};`;
       j++;
     }
-    const g = groups.get(key);
-    if (g) g.customers.push(customer);
-    else groups.set(key, { spans: history.slice(i, j), customers: [customer] });
+    let g = index.get(key);
+    if (g === undefined) {
+      g = groups.length;
+      index.set(key, g);
+      groups.push({ spans: history.slice(i, j), customers: [] });
+    }
+    (groups[g] as HistoryGroup).customers.push(customer);
+    if (customers.length > 0 && !((customers[customers.length - 1] as string) < customer))
+      throw new Error(`plan history is not ordered by customer (${customer})`);
+    customers.push(customer);
+    groupOf.push(g);
     i = j;
   }
-  return [...groups.values()];
+  return { groups, customers, groupOf: Int32Array.from(groupOf) };
 }
 
 /** Revenue and overhead summed over every customer with a plan span in the bucket (trend totals). */

@@ -110,7 +110,7 @@ export class SqliteEconomicsReader implements EconomicsReader {
       .prepare(
         `SELECT customer, ${key} AS key, ${money(cost)} AS costPico, ${counts} FROM ${table}
          WHERE ${key} >= @from AND ${key} < @to AND ${customersWhere(customers)}
-         ${grain === 'day' ? 'GROUP BY customer, day' : ''}`,
+         ${grain === 'day' ? 'GROUP BY customer, day' : ''} ORDER BY customer, ${key}`,
       )
       .all({ from, to, customers: customers ? JSON.stringify(customers) : null }) as {
       costPico: number | string | bigint;
