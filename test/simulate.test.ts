@@ -601,3 +601,109 @@ describe('the edges: CLI and admin API', () => {
     });
   });
 });
+
+describe('config economics.batchDiscountPercent', () => {
+  // One customer, 1,000 tasks a month; a task is one gpt-4o-mini call (10,000 in, 1,000 out) and one
+  // claude-haiku-4-5 call (2,000 in, 300 out). Half of all work goes to batch.
+  const scenario = {
+    pricesAt: '2026-11-01',
+    population: {
+      pro: {
+        tasksPerMonth: [1000],
+        task: [
+          { feature: 'digest', model: 'gpt-4o-mini', input: 10000, output: 1000 },
+          { feature: 'digest', model: 'claude-haiku-4-5', input: 2000, output: 300 },
+        ],
+      },
+    },
+    levers: { batch: { share: 0.5 } },
+  };
+  const plans = { pro: { priceUsd: 49 } };
+  // List: gpt-4o-mini $0.15/M in, $0.60/M out; haiku $1/M in, $5/M out (checked against the catalog).
+  const mini = 1000n * (at(10_000, 0.15) + at(1_000, 0.6)); // $2.10
+  const haiku = 1000n * (at(2_000, 1) + at(300, 5)); // $3.50
+  // Half at (1 − d): factor 1 − 0.5 × d. openai at 30% off → 0.85; anthropic keeps its default 50% → 0.75.
+  const expected = (mini * 85n) / 100n + (haiku * 75n) / 100n;
+  const dir = mkdtempSync(join(tmpdir(), 'margin-sim-batch-'));
+  const config = join(dir, 'margin.yaml');
+  writeFileSync(config, `db: ${join(dir, 'none.db')}\neconomics:\n  batchDiscountPercent: { openai: 30 }\n`);
+  const scenarioFile = join(dir, 'scenario.yaml');
+  writeFileSync(scenarioFile, JSON.stringify(scenario));
+  const plansFile = join(dir, 'plans.yaml');
+  writeFileSync(plansFile, JSON.stringify({ plans }));
+
+  it('the catalog prices the arithmetic uses', () => {
+    const m = catalog.quote('openai', 'gpt-4o-mini', AT)!.rates;
+    assert.deepEqual([m.input.base, m.output.base], [150_000, 600_000]);
+    assert.equal(picoToUsd(mini), '2.1');
+    assert.equal(picoToUsd(haiku), '3.5');
+    assert.equal(picoToUsd(expected), '4.41'); // 1.785 + 2.625
+  });
+
+  it('the schema: merged over the defaults, 0..100 with at most 2 decimals, errors name the field', async () => {
+    const { configSchema } = await import('../src/config/schema.js');
+    assert.deepEqual(configSchema.parse({}).economics.batchDiscountPercent, { openai: 50, anthropic: 50 });
+    assert.deepEqual(
+      configSchema.parse({ economics: { batchDiscountPercent: { openai: 30, groq: 12.5 } } }).economics
+        .batchDiscountPercent,
+      { openai: 30, anthropic: 50, groq: 12.5 },
+    );
+    for (const [bad, message] of [
+      [120, /<=100/],
+      [-1, />=0/],
+      [33.333, /at most 2 decimals/],
+      ['50', /expected number/],
+    ] as const) {
+      const r = configSchema.safeParse({ economics: { batchDiscountPercent: { openai: bad } } });
+      assert.equal(r.success, false, String(bad));
+      assert.deepEqual(r.error?.issues[0]?.path, ['economics', 'batchDiscountPercent', 'openai']);
+      assert.match(r.error!.issues[0]!.message, message);
+    }
+  });
+
+  it('margin simulate reads it from the config file', async () => {
+    const r = await runCli([
+      'simulate',
+      '--plans',
+      plansFile,
+      '--scenario',
+      scenarioFile,
+      '--json',
+      '--config',
+      config,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).result.tiers[0].cost.p50, picoToUsd(expected));
+    // Without the config: both providers at the default 50% → (2.10 + 3.50) × 0.75 = 4.20.
+    const d = await runCli([
+      'simulate',
+      '--plans',
+      plansFile,
+      '--scenario',
+      scenarioFile,
+      '--json',
+      '--db',
+      join(dir, 'none.db'),
+    ]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.equal(JSON.parse(d.stdout).result.tiers[0].cost.p50, picoToUsd(((mini + haiku) * 75n) / 100n));
+  });
+
+  it('POST /admin/v1/simulate reads it from the gateway’s config', async () => {
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'economics:\n  batchDiscountPercent: { openai: 30 }\n');
+    const h = await startHarness({ configFile: file });
+    try {
+      const res = await fetch(`${h.gateway.url}/admin/v1/simulate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ plans, scenario }),
+      });
+      assert.equal(res.status, 200);
+      const report = (await res.json()) as { result: { tiers: { cost: { p50: string } }[] } };
+      assert.equal(report.result.tiers[0]!.cost.p50, picoToUsd(expected));
+    } finally {
+      await h.close();
+    }
+  });
+});

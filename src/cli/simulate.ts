@@ -36,16 +36,27 @@ export function registerSimulate(program: Command): void {
       const to = parseTimeArg('--to', o.to);
       const config = await configFrom(o);
       const catalog = catalogFromConfig(config);
+      const fromConfig = { batchDiscountPercent: config.economics.batchDiscountPercent };
       const now = Date.now();
       // A synthetic population needs no ledger: do not create one just to read it.
       const report =
         scenario?.population && !existsSync(config.db)
-          ? await runSimulation({ candidate, scenario, current: {}, catalog, now })
+          ? await runSimulation({ candidate, scenario, current: {}, catalog, now, ...fromConfig })
           : await withStorage({ db: config.db }, async ({ store, economics: reader }) => {
               const current = Object.fromEntries(
                 (await store.control.listPlans()).map((p) => [p.name, p.spec]),
               );
-              return runSimulation({ candidate, scenario, from, to, reader, current, catalog, now });
+              return runSimulation({
+                candidate,
+                scenario,
+                from,
+                to,
+                reader,
+                current,
+                catalog,
+                now,
+                ...fromConfig,
+              });
             });
       if (o.html) {
         const { writeFileSync } = await import('node:fs');

@@ -129,6 +129,7 @@ export async function handleAdmin(
       catalog: deps.catalog,
       clock: deps.clock,
       economics: deps.economics.reader,
+      batchDiscountPercent: deps.economics.config.batchDiscountPercent,
     };
     if (await handleAdminSimulate(simulateDeps, req.method ?? 'GET', path, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);

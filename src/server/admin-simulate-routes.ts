@@ -16,6 +16,7 @@ export interface AdminSimulateDeps {
   clock: Clock;
   /** The ledger's rollups; without them only a scenario with a population can be simulated. */
   economics?: EconomicsReader;
+  /** Config `economics.batchDiscountPercent`. */
   batchDiscountPercent?: Readonly<Record<string, number>>;
 }
 

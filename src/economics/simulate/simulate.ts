@@ -1,3 +1,4 @@
+import { DEFAULT_BATCH_DISCOUNT_PERCENT } from '../../config/economics-schema.js';
 import { DAY_MS } from '../../limits/cycle.js';
 import { projectUsage } from '../../limits/pace.js';
 import { compilePlan, formatUnits, type Plan } from '../../limits/plan.js';
@@ -13,7 +14,6 @@ import {
   applyDecline,
   applyDiscount,
   applyRouting,
-  DEFAULT_BATCH_DISCOUNT_PERCENT,
   declineFactorPpt,
   routeRules,
 } from './levers.js';
