@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { recommendFromLedger } from '../src/economics/recommend/ledger.js';
-import { overheadPicoFrom } from '../src/economics/recommend/overhead.js';
 import { plansYaml } from '../src/economics/recommend/plans-yaml.js';
 import { presentRecommendation } from '../src/economics/recommend/present-json.js';
 import { parseTargetMargin, priceEndingIn9 } from '../src/economics/recommend/price.js';
@@ -150,17 +149,6 @@ describe('tiers from a crafted population of 100 customers', () => {
     );
     // (19 − 5) ÷ 19 = 73.68%.
     assert.equal(presentRecommendation(r).tiers[0]!.margin_percent, '73.68');
-  });
-
-  test('overhead from config: optional, number or decimal text, never negative', () => {
-    assert.equal(overheadPicoFrom({}), 0n);
-    assert.equal(overheadPicoFrom({ economics: {} }), 0n);
-    assert.equal(overheadPicoFrom({ economics: { overheadPerCustomerUsd: 2.5 } }), 2_500_000_000_000n);
-    assert.equal(overheadPicoFrom({ economics: { overheadPerCustomerUsd: '0.1' } }), 100_000_000_000n);
-    assert.throws(
-      () => overheadPicoFrom({ economics: { overheadPerCustomerUsd: -1 } }),
-      /economics\.overheadPerCustomerUsd/,
-    );
   });
 
   test('the text output shows the arithmetic line by line', async () => {

@@ -707,3 +707,83 @@ describe('config economics.batchDiscountPercent', () => {
     }
   });
 });
+
+describe('overhead per customer: the scenario’s, else config economics.overheadPerCustomerUsd', () => {
+  // One customer of 100 tasks at $0.01: $1.00 of AI cost a month.
+  const scenario = (own?: string) => ({
+    population: { pro: { tasksPerMonth: [100], costPerTaskUsd: '0.01' } },
+    ...(own === undefined ? {} : { overheadPerCustomerUsd: own }),
+  });
+  const plans = { pro: { priceUsd: 49 } };
+  const dir = mkdtempSync(join(tmpdir(), 'margin-sim-overhead-'));
+  const config = join(dir, 'margin.yaml');
+  writeFileSync(config, `db: ${join(dir, 'none.db')}\neconomics:\n  overheadPerCustomerUsd: 2\n`);
+  const plansFile = join(dir, 'plans.yaml');
+  writeFileSync(plansFile, JSON.stringify({ plans }));
+  const scenarioFile = (name: string, own?: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, JSON.stringify(scenario(own)));
+    return f;
+  };
+
+  it('runSimulation: the config’s when the scenario sets none; the scenario’s (even 0) when it does', async () => {
+    const p50 = async (own: string | undefined, configPico?: bigint) =>
+      (
+        await runSimulation({
+          candidate: parsePlans({ plans }),
+          scenario: parseScenario(scenario(own)),
+          current: {},
+          catalog,
+          now: AT,
+          overheadPerCustomerPico: configPico,
+        })
+      ).result.tiers[0]!.cost.p50;
+    assert.equal(await p50(undefined), '1'); // neither: none
+    assert.equal(await p50(undefined, 2n * 10n ** 12n), '3'); // $1 + $2
+    assert.equal(await p50('0.5', 2n * 10n ** 12n), '1.5'); // $1 + $0.50
+    assert.equal(await p50('0', 2n * 10n ** 12n), '1');
+  });
+
+  it('margin simulate: config overhead 2 → $3 loaded; the scenario’s 0.5 wins → $1.50', async () => {
+    const run = async (file: string) => {
+      const r = await runCli([
+        'simulate',
+        '--plans',
+        plansFile,
+        '--scenario',
+        file,
+        '--json',
+        '--config',
+        config,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).result.tiers[0];
+    };
+    const fromConfig = await run(scenarioFile('none.yaml'));
+    assert.equal(fromConfig.cost.p50, '3');
+    assert.equal(fromConfig.margin_floor_percent, '93.88'); // 1 − 3/49 = 0.938775…
+    assert.equal((await run(scenarioFile('own.yaml', '0.5'))).cost.p50, '1.5');
+  });
+
+  it('POST /admin/v1/simulate: the same rule with the gateway’s config', async () => {
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'economics:\n  overheadPerCustomerUsd: 2\n');
+    const h = await startHarness({ configFile: file });
+    try {
+      const p50 = async (own?: string) => {
+        const res = await fetch(`${h.gateway.url}/admin/v1/simulate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ plans, scenario: scenario(own) }),
+        });
+        assert.equal(res.status, 200);
+        return ((await res.json()) as { result: { tiers: { cost: { p50: string } }[] } }).result.tiers[0]!
+          .cost.p50;
+      };
+      assert.equal(await p50(), '3');
+      assert.equal(await p50('0.5'), '1.5');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { overheadPerCustomerPico } from '../economics/loaded-cost.js';
 import { recommendFromLedger } from '../economics/recommend/ledger.js';
-import { overheadPicoFrom } from '../economics/recommend/overhead.js';
 import { writePlansYaml } from '../economics/recommend/plans-yaml.js';
 import { presentRecommendation } from '../economics/recommend/present-json.js';
 import { parseTargetMargin } from '../economics/recommend/price.js';
@@ -38,7 +38,7 @@ export function registerRecommend(program: Command): void {
       const from = parseTimeArg('--from', o.from);
       const to = parseTimeArg('--to', o.to);
       const config = await configFrom(o);
-      const overheadPico = overheadPicoFrom(config);
+      const overheadPico = overheadPerCustomerPico(config.economics);
       await withStorage({ db: config.db }, async ({ store, economics }) => {
         // Monthly usage from the rollups; per-call costs from the raw rows while none was pruned.
         const r = await recommendFromLedger({

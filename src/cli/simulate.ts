@@ -30,13 +30,17 @@ export function registerSimulate(program: Command): void {
       const { runSimulation } = await import('../economics/simulate/run.js');
       const { renderSimulationText } = await import('../economics/simulate/render-text.js');
       const { catalogFromConfig } = await import('../economics/simulate/open.js');
+      const { overheadPerCustomerPico } = await import('../economics/loaded-cost.js');
       const candidate = readPlansFile(o.plans);
       const scenario = o.scenario ? readScenarioFile(o.scenario) : undefined;
       const from = parseTimeArg('--from', o.from);
       const to = parseTimeArg('--to', o.to);
       const config = await configFrom(o);
       const catalog = catalogFromConfig(config);
-      const fromConfig = { batchDiscountPercent: config.economics.batchDiscountPercent };
+      const fromConfig = {
+        batchDiscountPercent: config.economics.batchDiscountPercent,
+        overheadPerCustomerPico: overheadPerCustomerPico(config.economics),
+      };
       const now = Date.now();
       // A synthetic population needs no ledger: do not create one just to read it.
       const report =

@@ -18,6 +18,8 @@ export interface AdminSimulateDeps {
   economics?: EconomicsReader;
   /** Config `economics.batchDiscountPercent`. */
   batchDiscountPercent?: Readonly<Record<string, number>>;
+  /** Config `economics.overheadPerCustomerUsd` in pico-USD, for a scenario that sets no overhead. */
+  overheadPerCustomerPico?: bigint;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function handleAdminSimulate(
     current,
     catalog: deps.catalog,
     batchDiscountPercent: deps.batchDiscountPercent,
+    overheadPerCustomerPico: deps.overheadPerCustomerPico,
     now: deps.clock.now(),
   });
   sendJson(res, 200, report);

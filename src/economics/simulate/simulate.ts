@@ -42,6 +42,8 @@ export interface SimulateInput {
   catalog: PriceCatalog;
   /** Config `economics.batchDiscountPercent` (percent off list by provider); default openai and anthropic 50. */
   batchDiscountPercent?: Readonly<Record<string, number>>;
+  /** Config `economics.overheadPerCustomerUsd` in pico-USD: the overhead when the scenario sets none. */
+  overheadPerCustomerPico?: bigint;
 }
 
 export interface TierResult {
@@ -146,7 +148,8 @@ export function simulate(input: SimulateInput): SimulationResult {
   if (plans.length === 0) throw new Error('plans: needs at least one candidate plan');
   const byName = new Map(plans.map((p) => [p.name, p]));
   const batch = input.batchDiscountPercent ?? DEFAULT_BATCH_DISCOUNT_PERCENT;
-  const overhead = usdToPico(input.scenario.overheadPerCustomerUsd);
+  const own = input.scenario.overheadPerCustomerUsd;
+  const overhead = own !== undefined ? usdToPico(own) : (input.overheadPerCustomerPico ?? 0n);
   checkTargets(input.scenario.levers, input.catalog, input.months[0]?.lines[0]?.at ?? Date.now());
   const acc = new Map(plans.map((p) => [p.name, newAcc()]));
   const notable: CustomerOutcome[] = [];
