@@ -52,7 +52,7 @@ export async function handleAdmin(
   const q = url.searchParams;
   const path = url.pathname.slice('/admin/v1'.length);
   // Reads see every call already answered: the background ledger commit is brought forward for them.
-  if (req.method === 'GET' || path === '/simulate') await deps.ledgerCaughtUp();
+  if (req.method === 'GET' || path === '/simulate' || path === '/recommend') await deps.ledgerCaughtUp();
   try {
     if (req.method === 'GET' && path === '/requests') {
       const limit = q.has('limit') ? Number(q.get('limit')) : 100;
@@ -114,6 +114,9 @@ export async function handleAdmin(
       store: deps.store,
       reader: deps.economics.reader,
       overheadPico: overheadPerCustomerPico(deps.economics.config),
+      catalog: deps.catalog,
+      batchDiscountPercent: deps.economics.config.batchDiscountPercent,
+      clock: deps.clock,
     };
     const reportDeps = {
       ...deps.economics,
@@ -122,7 +125,7 @@ export async function handleAdmin(
       clock: deps.clock,
     };
     if (await handleAdminReport(reportDeps, req.method ?? 'GET', path, q, res)) return;
-    if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, res)) return;
+    if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     const simulateDeps = {
       control: deps.store.control,

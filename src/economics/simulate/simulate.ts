@@ -126,6 +126,15 @@ export function activeLevers(l: Levers): string[] {
   return out;
 }
 
+/** The monthly overhead per customer: the scenario's when it sets one, else the config's (default none). */
+export function scenarioOverheadPico(
+  scenario: Pick<Scenario, 'overheadPerCustomerUsd'>,
+  configPico: bigint | undefined,
+): bigint {
+  const own = scenario.overheadPerCustomerUsd;
+  return own !== undefined ? usdToPico(own) : (configPico ?? 0n);
+}
+
 /** Every lever in its fixed order (levers.ts) on one customer-month's lines. */
 export function priceMonth(
   u: UsageMonth,
@@ -148,8 +157,7 @@ export function simulate(input: SimulateInput): SimulationResult {
   if (plans.length === 0) throw new Error('plans: needs at least one candidate plan');
   const byName = new Map(plans.map((p) => [p.name, p]));
   const batch = input.batchDiscountPercent ?? DEFAULT_BATCH_DISCOUNT_PERCENT;
-  const own = input.scenario.overheadPerCustomerUsd;
-  const overhead = own !== undefined ? usdToPico(own) : (input.overheadPerCustomerPico ?? 0n);
+  const overhead = scenarioOverheadPico(input.scenario, input.overheadPerCustomerPico);
   checkTargets(input.scenario.levers, input.catalog, input.months[0]?.lines[0]?.at ?? Date.now());
   const acc = new Map(plans.map((p) => [p.name, newAcc()]));
   const notable: CustomerOutcome[] = [];
