@@ -300,6 +300,39 @@ describe('history: pace projection, days of the cycle, upgrades', () => {
     ]);
   });
 
+  it('a plan change mid-month: today’s revenue is each plan’s price × its days ÷ 30, as the report prorates', async () => {
+    // c1: basic ($8) until the 11th, plus ($20) from the 11th on (the day goes to the plan in force at its
+    // end): 10 days of basic and 20 of plus. c2: plus all month. The period replayed is the whole month.
+    const prices = parsePlans({ plans: { basic: { priceUsd: 8 }, plus: { priceUsd: 20 } } });
+    const spans = [
+      { customer: 'c1', plan: 'basic', mrrPico: null, from: NOV - 90 * DAY, to: day(11) + 9 * 3_600_000 },
+      { customer: 'c1', plan: 'plus', mrrPico: null, from: day(11) + 9 * 3_600_000, to: null },
+      { customer: 'c2', plan: 'plus', mrrPico: null, from: NOV - 90 * DAY, to: null },
+    ];
+    const r = await runSimulation({
+      candidate: prices,
+      from: NOV,
+      to: NOV + 30 * DAY,
+      reader: memoryReader([detail('c1', 3, 5), detail('c1', 20, 5), detail('c2', 4, 5)], spans),
+      current: prices,
+      catalog,
+      now: NOV + 30 * DAY,
+    });
+    const USD = 10n ** 12n;
+    /** a × b ÷ c rounded half up to the pico (a, b, c ≥ 0). */
+    const halfUp = (a: bigint, b: bigint, c: bigint) => (2n * a * b + c) / (2n * c);
+    // 8 × 10 ÷ 30 = 2.6666…67 (rounded up), 20 × 20 ÷ 30 = 13.333…33: $16.000000000000.
+    const c1 = halfUp(8n * USD, 10n, 30n) + halfUp(20n * USD, 20n, 30n);
+    assert.equal(halfUp(8n * USD, 10n, 30n), 2_666_666_666_667n);
+    assert.equal(c1, 16n * USD);
+    const plus = r.result.tiers.find((t) => t.plan === 'plus')!;
+    assert.equal(plus.customers, 2); // kept on the plan in force at the end
+    assert.equal(plus.current_revenue_usd, picoToUsd(c1 + 20n * USD)); // '36', not 2 × $20
+    assert.equal(plus.revenue_usd, '40');
+    assert.equal(plus.revenue_change_usd, picoToUsd(40n * USD - c1 - 20n * USD));
+    assert.equal(r.result.totals.current_revenue_usd, '36');
+  });
+
   it('without a reader or a population it says what to give', async () => {
     await assert.rejects(runSimulation({ candidate, current, catalog, now: 0 }), /scenario: .*population/);
   });
