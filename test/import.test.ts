@@ -311,6 +311,37 @@ describe('LiteLLM spend-log export', () => {
   });
 });
 
+describe('re-importing pruned rows', () => {
+  test('rows pruned since are already present, in the real run and in the dry run', async () => {
+    const dir = tmp();
+    const db = join(dir, 'ledger.db');
+    const first = await runCli(['import', `${FIX}/native.jsonl`, '--db', db]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /imported 6, already present 0/);
+    // n1–n4 are from March 1st and 2nd: pruned. n5 and n6 (March 3rd) stay.
+    const prune = await runCli(['prune', '--before', '2025-03-03', '--db', db]);
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.match(prune.stdout, /^pruned 4 raw row\(s\)/);
+    assert.deepEqual([...rows(db).keys()].sort(), ['n5', 'n6']);
+    // One more row from before the horizon that was never imported: it is new.
+    const extra = join(dir, 'extra.jsonl');
+    writeFileSync(
+      extra,
+      `${JSON.stringify({ request_id: 'n7', user_id: 'u7', feature: 'chat', model: 'gpt-4o-mini', input_tokens: 10, output_tokens: 5, timestamp: '2025-03-01T12:00:00Z' })}\n`,
+    );
+    const args = ['import', `${FIX}/native.jsonl`, extra, '--db', db];
+    const dry = await runCli([...args, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^dry run: 7 rows read: would import 1, already present 6,/);
+    const again = await runCli(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^7 rows read: imported 1, already present 6,/);
+    assert.deepEqual([...rows(db).keys()].sort(), ['n5', 'n6', 'n7']);
+    const third = await runCli([...args, '--dry-run']);
+    assert.match(third.stdout, /would import 0, already present 7,/);
+  });
+});
+
 describe('dry run and config', () => {
   test('--dry-run validates and prices but writes nothing, not even a new ledger file', async () => {
     const dir = tmp();

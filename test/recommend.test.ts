@@ -5,18 +5,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { recommendFromLedger } from '../src/economics/recommend/ledger.js';
-import { overheadPicoFrom } from '../src/economics/recommend/overhead.js';
 import { plansYaml } from '../src/economics/recommend/plans-yaml.js';
 import { presentRecommendation } from '../src/economics/recommend/present-json.js';
 import { parseTargetMargin, priceEndingIn9 } from '../src/economics/recommend/price.js';
 import { recommend } from '../src/economics/recommend/recommend.js';
 import { renderRecommendation } from '../src/economics/recommend/render-text.js';
 import { scanRows } from '../src/economics/recommend/scan-rows.js';
+import { recommendFromScenario } from '../src/economics/recommend/scenario.js';
 import type { CallCostSample, MonthlyUsage } from '../src/economics/recommend/types.js';
+import { parseScenario } from '../src/economics/simulate/scenario-schema.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
 import type { LedgerRow } from '../src/ledger/types.js';
 import { readPlansFile } from '../src/limits/plans-file.js';
+import { PriceCatalog } from '../src/pricing/catalog.js';
+import { picoToUsd } from '../src/util/money.js';
 import { runCli } from './helpers/cli.js';
 import { ADMIN_KEY, type Harness, startHarness } from './helpers/harness.js';
 import { callRow, memoryReader } from './helpers/recommend-reader.js';
@@ -150,17 +154,6 @@ describe('tiers from a crafted population of 100 customers', () => {
     );
     // (19 − 5) ÷ 19 = 73.68%.
     assert.equal(presentRecommendation(r).tiers[0]!.margin_percent, '73.68');
-  });
-
-  test('overhead from config: optional, number or decimal text, never negative', () => {
-    assert.equal(overheadPicoFrom({}), 0n);
-    assert.equal(overheadPicoFrom({ economics: {} }), 0n);
-    assert.equal(overheadPicoFrom({ economics: { overheadPerCustomerUsd: 2.5 } }), 2_500_000_000_000n);
-    assert.equal(overheadPicoFrom({ economics: { overheadPerCustomerUsd: '0.1' } }), 100_000_000_000n);
-    assert.throws(
-      () => overheadPicoFrom({ economics: { overheadPerCustomerUsd: -1 } }),
-      /economics\.overheadPerCustomerUsd/,
-    );
   });
 
   test('the text output shows the arithmetic line by line', async () => {
@@ -512,6 +505,21 @@ describe('margin recommend (CLI) and GET /admin/v1/recommend', () => {
       assert.equal(dec.tiers.length, 0);
     });
 
+    test('POST without a scenario: the ledger, as GET', async () => {
+      const res = await fetch(`${h.gateway.url}/admin/v1/recommend`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ target_margin: 0.7, from: '2026-11-01', to: '2026-12-01' }),
+      });
+      assert.equal(res.status, 200);
+      const j = (await res.json()) as ReturnType<typeof presentRecommendation>;
+      assert.equal(j.scenario, null);
+      assert.deepEqual(
+        j.tiers.map((t) => t.price_usd),
+        ['29', '39', '49'],
+      );
+    });
+
     test('bad parameters: 400 naming the parameter', async () => {
       for (const [q, field] of [
         ['?target_margin=2', 'target_margin'],
@@ -523,6 +531,181 @@ describe('margin recommend (CLI) and GET /admin/v1/recommend', () => {
         assert.equal(res.status, 400, q);
         const body = (await res.json()) as { error: { message: string } };
         assert.match(body.error.message, new RegExp(`^${field}: `), q);
+      }
+    });
+  });
+});
+
+describe('from a scenario: margin recommend --scenario and POST /admin/v1/recommend', () => {
+  const file = 'examples/simulate/three-tier-scenario.yaml';
+  const doc = parseYaml(readFileSync(file, 'utf8')) as {
+    population: Record<string, { tasksPerMonth: number[] }>;
+  };
+  // One task = one claude-haiku-4-5 call, 2,000 tokens in and 300 out, at $1/M and $5/M (checked below).
+  const TASK_PICO = 2000n * 1_000_000n + 300n * 5_000_000n; // $0.0035
+  const OVERHEAD = 2n * USD; // config economics.overheadPerCustomerUsd; the scenario sets none
+  const tasks = Object.values(doc.population)
+    .flatMap((t) => t.tasksPerMonth)
+    .sort((a, b) => a - b);
+  const rank = (p: number) => Math.ceil((p * tasks.length) / 100);
+  /** The smallest of 19, 29, 39, … with (price − loaded) ÷ price ≥ 0.7, i.e. 0.3 × price ≥ loaded. */
+  const priceFor = (loaded: bigint) => {
+    let p = 19n;
+    while (3n * p * USD < 10n * loaded) p += 10n;
+    return p;
+  };
+  const expect = (p: number) => {
+    const n = tasks[rank(p) - 1]!;
+    const cost = BigInt(n) * TASK_PICO;
+    return { tasks: n, cost, price: priceFor(cost + OVERHEAD) };
+  };
+  const starter = expect(50);
+
+  const dir = mkdtempSync(join(tmpdir(), 'margin-recommend-scenario-'));
+  const db = join(dir, 'none.db');
+  const config = join(dir, 'margin.yaml');
+  writeFileSync(config, `db: ${db}\neconomics:\n  overheadPerCustomerUsd: 2\n`);
+
+  test('the numbers the arithmetic uses', () => {
+    const q = new PriceCatalog().quote('anthropic', 'claude-haiku-4-5', Date.UTC(2026, 10, 1))!.rates;
+    assert.deepEqual([q.input.base, q.output.base], [1_000_000, 5_000_000]);
+    assert.equal(tasks.length, 30);
+    // Sorted: 100 … 900, 1000, 1000, 1200, 1400, 1600, 1800: the median (rank 15) runs 1,800 tasks,
+    // $6.30 + $2.00 = $8.30 loaded → $29 (0.3 × 19 = 5.70 < 8.30 ≤ 8.70); its cap 1,800 ÷ 0.8 = 2,250 runs.
+    assert.deepEqual(starter, { tasks: 1800, cost: 6_300_000_000_000n, price: 29n });
+  });
+
+  test('--scenario: a three-tier recommendation worked out from the scenario’s numbers; no ledger opened', async () => {
+    const res = await runCli(['recommend', '--scenario', file, '--json', '--config', config]);
+    assert.equal(res.code, 0, res.stderr);
+    const j = JSON.parse(res.stdout) as ReturnType<typeof presentRecommendation>;
+    assert.equal(j.scenario, file);
+    assert.equal(j.period, null);
+    assert.equal(j.active_customer_months, 30);
+    assert.equal(j.call_cost_source, 'scenario');
+    const s = j.tiers[0]!;
+    assert.equal(s.id, 'starter');
+    assert.deepEqual(
+      [s.covering.rank, s.covering.of, s.covering.calls, s.covering.month],
+      [15, 30, starter.tasks, 'synthetic'],
+    );
+    assert.equal(s.covering.tokens, starter.tasks * 2300);
+    assert.equal(s.covering.cost_usd, picoToUsd(starter.cost));
+    assert.equal(s.covering.loaded_usd, picoToUsd(starter.cost + OVERHEAD));
+    assert.equal(s.price_usd, String(starter.price));
+    // Every call costs the same: runs, and the cap puts the median at 80%.
+    assert.equal(s.budget.unit, 'runs');
+    assert.equal(s.budget.amount, String(Math.ceil((starter.tasks * 10) / 8)));
+    assert.equal(s.plan.hardCap?.action, 'block');
+    assert.deepEqual(
+      j.tiers.map((t) => [t.id, t.price_usd, t.covering.calls]),
+      [
+        ['starter', String(expect(50).price), expect(50).tasks],
+        ['pro', String(expect(90).price), expect(90).tasks],
+        ['high-volume', String(expect(99).price), expect(99).tasks],
+      ],
+    );
+    assert.throws(() => readFileSync(db), /ENOENT/);
+  });
+
+  test('--scenario: the text names the scenario; --write emits the plans; --from does not apply', async () => {
+    const plans = join(dir, 'plans.yaml');
+    const res = await runCli(['recommend', '--scenario', file, '--config', config, '--write', plans]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, new RegExp(`^Tier recommendation, scenario ${file}`));
+    assert.match(res.stdout, /\(rank 15 of 30\): pro-0005 in synthetic\n/); // pro’s 5th: 1,800 tasks
+    assert.equal(readPlansFile(plans).starter!.priceUsd, String(starter.price));
+    const bad = await runCli(['recommend', '--scenario', file, '--config', config, '--from', '2026-11-01']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--from: not used with --scenario/);
+  });
+
+  test('a scenario whose calls vary ≥ 5× in cost gets credits (per call, not per customer-month average)', async () => {
+    const r = await recommendFromScenario({
+      scenario: parseScenario({
+        pricesAt: '2026-11-01',
+        population: {
+          a: {
+            tasksPerMonth: [10, 20, 30, 40],
+            // haiku 1,000 in + 100 out = $0.0015; sonnet 10,000 in + 1,000 out = $0.045: 30× apart.
+            task: [
+              { feature: 'chat', model: 'claude-haiku-4-5', input: 1000, output: 100 },
+              { feature: 'agent', model: 'claude-sonnet-4-5', input: 10000, output: 1000 },
+            ],
+          },
+        },
+      }),
+      source: 'inline',
+      catalog: new PriceCatalog(),
+      options: { targetMarginBp: 7000, overheadPico: 0n },
+      now: 0,
+    });
+    const j = presentRecommendation(r);
+    // Starter's band (cost ≤ P50 ÷ 0.8): customers of 10 and 20 tasks, 30 calls of each kind.
+    const s = j.tiers[0]!;
+    assert.deepEqual(s.per_call_cost, {
+      calls: 60,
+      p10_usd: '0.0015',
+      p90_usd: '0.045',
+      p90_over_p10: '30',
+      credits: true,
+    });
+    assert.deepEqual(
+      s.features.map((f) => [f.feature, f.calls, f.p90_over_p10]),
+      [
+        ['agent', 30, '1'],
+        ['chat', 30, '1'],
+      ],
+    );
+    assert.equal(s.budget.unit, 'credits');
+  });
+
+  describe('POST /admin/v1/recommend with a scenario', () => {
+    let h: Harness;
+    before(async () => {
+      const cfg = join(dir, 'gateway.yaml');
+      writeFileSync(cfg, 'economics:\n  overheadPerCustomerUsd: 2\n');
+      h = await startHarness({ configFile: cfg });
+    });
+    after(() => h.close());
+    const post = (body: unknown) =>
+      fetch(`${h.gateway.url}/admin/v1/recommend`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    test('answers as margin recommend --scenario; the scenario’s own overhead wins over the config’s', async () => {
+      const res = await post({ scenario: doc, target_margin: '0.7' });
+      assert.equal(res.status, 200);
+      const j = (await res.json()) as ReturnType<typeof presentRecommendation>;
+      assert.equal(j.scenario, 'scenario');
+      assert.deepEqual(
+        j.tiers.map((t) => t.price_usd),
+        [50, 90, 99].map((p) => String(expect(p).price)),
+      );
+      assert.equal(j.tiers[0]!.budget.amount, String(Math.ceil((starter.tasks * 10) / 8)));
+      // With $10 of overhead: $6.30 + $10 = $16.30 ÷ 0.3 = 54.33 → $59.
+      const own = (await (
+        await post({ scenario: { ...doc, overheadPerCustomerUsd: 10 } })
+      ).json()) as ReturnType<typeof presentRecommendation>;
+      assert.equal(own.overhead_per_customer_usd, '10');
+      assert.equal(own.tiers[0]!.price_usd, String(priceFor(starter.cost + 10n * USD)));
+      assert.equal(own.tiers[0]!.price_usd, '59');
+    });
+
+    test('bad input: 400 naming the field', async () => {
+      const cases: [unknown, RegExp][] = [
+        [{ scenario: { ...doc, seed: -1 } }, /^scenario: invalid scenario\n {2}seed: /],
+        [{ scenario: { seed: 1 } }, /^scenario\.population: required/],
+        [{ scenario: doc, from: '2026-11-01' }, /^from: not used with a scenario/],
+        [{ scenario: doc, target_margin: 1.5 }, /^target_margin: must be/],
+        [{ scenario: doc, target_margin: [0.7] }, /^target_margin: must be a string or a number/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await post(body);
+        assert.equal(res.status, 400, JSON.stringify(body));
+        assert.match(((await res.json()) as { error: { message: string } }).error.message, message);
       }
     });
   });

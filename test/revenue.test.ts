@@ -364,6 +364,12 @@ describe('loaded cost', () => {
     assert.equal(configSchema.parse({}).economics.overheadPerCustomerUsd, '0');
     const c = configSchema.parse({ economics: { overheadPerCustomerUsd: 3 } });
     assert.equal(overheadPerCustomerPico(c.economics), 3n * USD);
+    // A number or decimal text, exact to the pico.
+    const n = configSchema.parse({ economics: { overheadPerCustomerUsd: 2.5 } });
+    assert.equal(overheadPerCustomerPico(n.economics), 2_500_000_000_000n);
+    const t = configSchema.parse({ economics: { overheadPerCustomerUsd: '0.1' } });
+    assert.equal(overheadPerCustomerPico(t.economics), 100_000_000_000n);
+    assert.equal(configSchema.safeParse({ economics: { overheadPerCustomerUsd: -1 } }).success, false);
     const bad = configSchema.safeParse({ economics: { overheadPerCustomerUsd: '-1' } });
     assert.equal(bad.success, false);
     assert.deepEqual(bad.error?.issues[0]?.path, ['economics', 'overheadPerCustomerUsd']);

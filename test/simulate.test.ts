@@ -300,6 +300,39 @@ describe('history: pace projection, days of the cycle, upgrades', () => {
     ]);
   });
 
+  it('a plan change mid-month: today’s revenue is each plan’s price × its days ÷ 30, as the report prorates', async () => {
+    // c1: basic ($8) until the 11th, plus ($20) from the 11th on (the day goes to the plan in force at its
+    // end): 10 days of basic and 20 of plus. c2: plus all month. The period replayed is the whole month.
+    const prices = parsePlans({ plans: { basic: { priceUsd: 8 }, plus: { priceUsd: 20 } } });
+    const spans = [
+      { customer: 'c1', plan: 'basic', mrrPico: null, from: NOV - 90 * DAY, to: day(11) + 9 * 3_600_000 },
+      { customer: 'c1', plan: 'plus', mrrPico: null, from: day(11) + 9 * 3_600_000, to: null },
+      { customer: 'c2', plan: 'plus', mrrPico: null, from: NOV - 90 * DAY, to: null },
+    ];
+    const r = await runSimulation({
+      candidate: prices,
+      from: NOV,
+      to: NOV + 30 * DAY,
+      reader: memoryReader([detail('c1', 3, 5), detail('c1', 20, 5), detail('c2', 4, 5)], spans),
+      current: prices,
+      catalog,
+      now: NOV + 30 * DAY,
+    });
+    const USD = 10n ** 12n;
+    /** a × b ÷ c rounded half up to the pico (a, b, c ≥ 0). */
+    const halfUp = (a: bigint, b: bigint, c: bigint) => (2n * a * b + c) / (2n * c);
+    // 8 × 10 ÷ 30 = 2.6666…67 (rounded up), 20 × 20 ÷ 30 = 13.333…33: $16.000000000000.
+    const c1 = halfUp(8n * USD, 10n, 30n) + halfUp(20n * USD, 20n, 30n);
+    assert.equal(halfUp(8n * USD, 10n, 30n), 2_666_666_666_667n);
+    assert.equal(c1, 16n * USD);
+    const plus = r.result.tiers.find((t) => t.plan === 'plus')!;
+    assert.equal(plus.customers, 2); // kept on the plan in force at the end
+    assert.equal(plus.current_revenue_usd, picoToUsd(c1 + 20n * USD)); // '36', not 2 × $20
+    assert.equal(plus.revenue_usd, '40');
+    assert.equal(plus.revenue_change_usd, picoToUsd(40n * USD - c1 - 20n * USD));
+    assert.equal(r.result.totals.current_revenue_usd, '36');
+  });
+
   it('without a reader or a population it says what to give', async () => {
     await assert.rejects(runSimulation({ candidate, current, catalog, now: 0 }), /scenario: .*population/);
   });
@@ -599,5 +632,191 @@ describe('the edges: CLI and admin API', () => {
         assert.match(err.message, message);
       }
     });
+  });
+});
+
+describe('config economics.batchDiscountPercent', () => {
+  // One customer, 1,000 tasks a month; a task is one gpt-4o-mini call (10,000 in, 1,000 out) and one
+  // claude-haiku-4-5 call (2,000 in, 300 out). Half of all work goes to batch.
+  const scenario = {
+    pricesAt: '2026-11-01',
+    population: {
+      pro: {
+        tasksPerMonth: [1000],
+        task: [
+          { feature: 'digest', model: 'gpt-4o-mini', input: 10000, output: 1000 },
+          { feature: 'digest', model: 'claude-haiku-4-5', input: 2000, output: 300 },
+        ],
+      },
+    },
+    levers: { batch: { share: 0.5 } },
+  };
+  const plans = { pro: { priceUsd: 49 } };
+  // List: gpt-4o-mini $0.15/M in, $0.60/M out; haiku $1/M in, $5/M out (checked against the catalog).
+  const mini = 1000n * (at(10_000, 0.15) + at(1_000, 0.6)); // $2.10
+  const haiku = 1000n * (at(2_000, 1) + at(300, 5)); // $3.50
+  // Half at (1 − d): factor 1 − 0.5 × d. openai at 30% off → 0.85; anthropic keeps its default 50% → 0.75.
+  const expected = (mini * 85n) / 100n + (haiku * 75n) / 100n;
+  const dir = mkdtempSync(join(tmpdir(), 'margin-sim-batch-'));
+  const config = join(dir, 'margin.yaml');
+  writeFileSync(config, `db: ${join(dir, 'none.db')}\neconomics:\n  batchDiscountPercent: { openai: 30 }\n`);
+  const scenarioFile = join(dir, 'scenario.yaml');
+  writeFileSync(scenarioFile, JSON.stringify(scenario));
+  const plansFile = join(dir, 'plans.yaml');
+  writeFileSync(plansFile, JSON.stringify({ plans }));
+
+  it('the catalog prices the arithmetic uses', () => {
+    const m = catalog.quote('openai', 'gpt-4o-mini', AT)!.rates;
+    assert.deepEqual([m.input.base, m.output.base], [150_000, 600_000]);
+    assert.equal(picoToUsd(mini), '2.1');
+    assert.equal(picoToUsd(haiku), '3.5');
+    assert.equal(picoToUsd(expected), '4.41'); // 1.785 + 2.625
+  });
+
+  it('the schema: merged over the defaults, 0..100 with at most 2 decimals, errors name the field', async () => {
+    const { configSchema } = await import('../src/config/schema.js');
+    assert.deepEqual(configSchema.parse({}).economics.batchDiscountPercent, { openai: 50, anthropic: 50 });
+    assert.deepEqual(
+      configSchema.parse({ economics: { batchDiscountPercent: { openai: 30, groq: 12.5 } } }).economics
+        .batchDiscountPercent,
+      { openai: 30, anthropic: 50, groq: 12.5 },
+    );
+    for (const [bad, message] of [
+      [120, /<=100/],
+      [-1, />=0/],
+      [33.333, /at most 2 decimals/],
+      ['50', /expected number/],
+    ] as const) {
+      const r = configSchema.safeParse({ economics: { batchDiscountPercent: { openai: bad } } });
+      assert.equal(r.success, false, String(bad));
+      assert.deepEqual(r.error?.issues[0]?.path, ['economics', 'batchDiscountPercent', 'openai']);
+      assert.match(r.error!.issues[0]!.message, message);
+    }
+  });
+
+  it('margin simulate reads it from the config file', async () => {
+    const r = await runCli([
+      'simulate',
+      '--plans',
+      plansFile,
+      '--scenario',
+      scenarioFile,
+      '--json',
+      '--config',
+      config,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).result.tiers[0].cost.p50, picoToUsd(expected));
+    // Without the config: both providers at the default 50% → (2.10 + 3.50) × 0.75 = 4.20.
+    const d = await runCli([
+      'simulate',
+      '--plans',
+      plansFile,
+      '--scenario',
+      scenarioFile,
+      '--json',
+      '--db',
+      join(dir, 'none.db'),
+    ]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.equal(JSON.parse(d.stdout).result.tiers[0].cost.p50, picoToUsd(((mini + haiku) * 75n) / 100n));
+  });
+
+  it('POST /admin/v1/simulate reads it from the gateway’s config', async () => {
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'economics:\n  batchDiscountPercent: { openai: 30 }\n');
+    const h = await startHarness({ configFile: file });
+    try {
+      const res = await fetch(`${h.gateway.url}/admin/v1/simulate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ plans, scenario }),
+      });
+      assert.equal(res.status, 200);
+      const report = (await res.json()) as { result: { tiers: { cost: { p50: string } }[] } };
+      assert.equal(report.result.tiers[0]!.cost.p50, picoToUsd(expected));
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('overhead per customer: the scenario’s, else config economics.overheadPerCustomerUsd', () => {
+  // One customer of 100 tasks at $0.01: $1.00 of AI cost a month.
+  const scenario = (own?: string) => ({
+    population: { pro: { tasksPerMonth: [100], costPerTaskUsd: '0.01' } },
+    ...(own === undefined ? {} : { overheadPerCustomerUsd: own }),
+  });
+  const plans = { pro: { priceUsd: 49 } };
+  const dir = mkdtempSync(join(tmpdir(), 'margin-sim-overhead-'));
+  const config = join(dir, 'margin.yaml');
+  writeFileSync(config, `db: ${join(dir, 'none.db')}\neconomics:\n  overheadPerCustomerUsd: 2\n`);
+  const plansFile = join(dir, 'plans.yaml');
+  writeFileSync(plansFile, JSON.stringify({ plans }));
+  const scenarioFile = (name: string, own?: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, JSON.stringify(scenario(own)));
+    return f;
+  };
+
+  it('runSimulation: the config’s when the scenario sets none; the scenario’s (even 0) when it does', async () => {
+    const p50 = async (own: string | undefined, configPico?: bigint) =>
+      (
+        await runSimulation({
+          candidate: parsePlans({ plans }),
+          scenario: parseScenario(scenario(own)),
+          current: {},
+          catalog,
+          now: AT,
+          overheadPerCustomerPico: configPico,
+        })
+      ).result.tiers[0]!.cost.p50;
+    assert.equal(await p50(undefined), '1'); // neither: none
+    assert.equal(await p50(undefined, 2n * 10n ** 12n), '3'); // $1 + $2
+    assert.equal(await p50('0.5', 2n * 10n ** 12n), '1.5'); // $1 + $0.50
+    assert.equal(await p50('0', 2n * 10n ** 12n), '1');
+  });
+
+  it('margin simulate: config overhead 2 → $3 loaded; the scenario’s 0.5 wins → $1.50', async () => {
+    const run = async (file: string) => {
+      const r = await runCli([
+        'simulate',
+        '--plans',
+        plansFile,
+        '--scenario',
+        file,
+        '--json',
+        '--config',
+        config,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).result.tiers[0];
+    };
+    const fromConfig = await run(scenarioFile('none.yaml'));
+    assert.equal(fromConfig.cost.p50, '3');
+    assert.equal(fromConfig.margin_floor_percent, '93.88'); // 1 − 3/49 = 0.938775…
+    assert.equal((await run(scenarioFile('own.yaml', '0.5'))).cost.p50, '1.5');
+  });
+
+  it('POST /admin/v1/simulate: the same rule with the gateway’s config', async () => {
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'economics:\n  overheadPerCustomerUsd: 2\n');
+    const h = await startHarness({ configFile: file });
+    try {
+      const p50 = async (own?: string) => {
+        const res = await fetch(`${h.gateway.url}/admin/v1/simulate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ plans, scenario: scenario(own) }),
+        });
+        assert.equal(res.status, 200);
+        return ((await res.json()) as { result: { tiers: { cost: { p50: string } }[] } }).result.tiers[0]!
+          .cost.p50;
+      };
+      assert.equal(await p50(), '3');
+      assert.equal(await p50('0.5'), '1.5');
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -30,22 +30,37 @@ export function registerSimulate(program: Command): void {
       const { runSimulation } = await import('../economics/simulate/run.js');
       const { renderSimulationText } = await import('../economics/simulate/render-text.js');
       const { catalogFromConfig } = await import('../economics/simulate/open.js');
+      const { overheadPerCustomerPico } = await import('../economics/loaded-cost.js');
       const candidate = readPlansFile(o.plans);
       const scenario = o.scenario ? readScenarioFile(o.scenario) : undefined;
       const from = parseTimeArg('--from', o.from);
       const to = parseTimeArg('--to', o.to);
       const config = await configFrom(o);
       const catalog = catalogFromConfig(config);
+      const fromConfig = {
+        batchDiscountPercent: config.economics.batchDiscountPercent,
+        overheadPerCustomerPico: overheadPerCustomerPico(config.economics),
+      };
       const now = Date.now();
       // A synthetic population needs no ledger: do not create one just to read it.
       const report =
         scenario?.population && !existsSync(config.db)
-          ? await runSimulation({ candidate, scenario, current: {}, catalog, now })
+          ? await runSimulation({ candidate, scenario, current: {}, catalog, now, ...fromConfig })
           : await withStorage({ db: config.db }, async ({ store, economics: reader }) => {
               const current = Object.fromEntries(
                 (await store.control.listPlans()).map((p) => [p.name, p.spec]),
               );
-              return runSimulation({ candidate, scenario, from, to, reader, current, catalog, now });
+              return runSimulation({
+                candidate,
+                scenario,
+                from,
+                to,
+                reader,
+                current,
+                catalog,
+                now,
+                ...fromConfig,
+              });
             });
       if (o.html) {
         const { writeFileSync } = await import('node:fs');

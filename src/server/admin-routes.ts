@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EconomicsConfig } from '../config/economics-schema.js';
+import { overheadPerCustomerPico } from '../economics/loaded-cost.js';
 import type { EconomicsReader } from '../economics/reader.js';
 import type { OutboxStore } from '../events/outbox-store.js';
 import { createVirtualKey } from '../identity/virtual-keys.js';
@@ -11,7 +12,6 @@ import type { LimitsEngine } from '../limits/engine.js';
 import { presentedKey } from '../pipeline/identify.js';
 import type { PriceCatalog } from '../pricing/catalog.js';
 import type { Clock } from '../util/clock.js';
-import { usdToPico } from '../util/money.js';
 import { parseTimeArg } from '../util/time-arg.js';
 import { adminBody, optionalString, pathParam } from './admin-body.js';
 import { handleAdminLimits, NotFound } from './admin-limits-routes.js';
@@ -52,7 +52,7 @@ export async function handleAdmin(
   const q = url.searchParams;
   const path = url.pathname.slice('/admin/v1'.length);
   // Reads see every call already answered: the background ledger commit is brought forward for them.
-  if (req.method === 'GET' || path === '/simulate') await deps.ledgerCaughtUp();
+  if (req.method === 'GET' || path === '/simulate' || path === '/recommend') await deps.ledgerCaughtUp();
   try {
     if (req.method === 'GET' && path === '/requests') {
       const limit = q.has('limit') ? Number(q.get('limit')) : 100;
@@ -113,7 +113,10 @@ export async function handleAdmin(
     const recommendDeps = {
       store: deps.store,
       reader: deps.economics.reader,
-      overheadPico: usdToPico(deps.economics.config.overheadPerCustomerUsd),
+      overheadPico: overheadPerCustomerPico(deps.economics.config),
+      catalog: deps.catalog,
+      batchDiscountPercent: deps.economics.config.batchDiscountPercent,
+      clock: deps.clock,
     };
     const reportDeps = {
       ...deps.economics,
@@ -122,13 +125,15 @@ export async function handleAdmin(
       clock: deps.clock,
     };
     if (await handleAdminReport(reportDeps, req.method ?? 'GET', path, q, res)) return;
-    if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, res)) return;
+    if (await handleAdminRecommend(recommendDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     if (await handleAdminLimits(limitsDeps, req.method ?? 'GET', path, q, rawBody, res)) return;
     const simulateDeps = {
       control: deps.store.control,
       catalog: deps.catalog,
       clock: deps.clock,
       economics: deps.economics.reader,
+      batchDiscountPercent: deps.economics.config.batchDiscountPercent,
+      overheadPerCustomerPico: overheadPerCustomerPico(deps.economics.config),
     };
     if (await handleAdminSimulate(simulateDeps, req.method ?? 'GET', path, rawBody, res)) return;
     return fail(res, 404, `No admin route ${req.method} ${url.pathname}`);

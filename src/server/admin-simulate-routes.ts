@@ -16,7 +16,10 @@ export interface AdminSimulateDeps {
   clock: Clock;
   /** The ledger's rollups; without them only a scenario with a population can be simulated. */
   economics?: EconomicsReader;
+  /** Config `economics.batchDiscountPercent`. */
   batchDiscountPercent?: Readonly<Record<string, number>>;
+  /** Config `economics.overheadPerCustomerUsd` in pico-USD, for a scenario that sets no overhead. */
+  overheadPerCustomerPico?: bigint;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function handleAdminSimulate(
     current,
     catalog: deps.catalog,
     batchDiscountPercent: deps.batchDiscountPercent,
+    overheadPerCustomerPico: deps.overheadPerCustomerPico,
     now: deps.clock.now(),
   });
   sendJson(res, 200, report);

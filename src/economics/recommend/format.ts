@@ -33,3 +33,7 @@ export function fraction(num: bigint, den: bigint, decimals: number): string {
 export function monthLabel(month: number): string {
   return new Date(month).toISOString().slice(0, 7);
 }
+
+/** A customer-month's label: its calendar month, or "synthetic" for a scenario's (numbered from 0). */
+export const usageMonthLabel = (r: { scenario?: string }, month: number): string =>
+  r.scenario !== undefined ? 'synthetic' : monthLabel(month);

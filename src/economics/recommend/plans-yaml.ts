@@ -4,10 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { parsePlans } from '../../limits/plans-file.js';
-import type { LedgerRecommendation } from './ledger.js';
 import { recommendedPlans } from './present-json.js';
+import type { SourcedRecommendation } from './recommend.js';
 
-export function plansYaml(r: LedgerRecommendation): string {
+export function plansYaml(r: SourcedRecommendation): string {
   if (r.tiers.length === 0)
     throw new Error('--write: no active customers in the period, so no plans to write');
   const doc = { plans: recommendedPlans(r) };
@@ -20,7 +20,7 @@ export function plansYaml(r: LedgerRecommendation): string {
   return header + stringify(doc);
 }
 
-export function writePlansYaml(file: string, r: LedgerRecommendation): void {
+export function writePlansYaml(file: string, r: SourcedRecommendation): void {
   const text = plansYaml(r);
   try {
     writeFileSync(file, text);

@@ -1,13 +1,12 @@
-// The recommendation as JSON (CLI --json and GET /admin/v1/recommend): money as exact decimal strings,
+// The recommendation as JSON (CLI --json and GET/POST /admin/v1/recommend): money as exact decimal strings,
 // percentages as strings with two decimals, per-call costs to the pico-dollar (exact for raw rows).
 
 import type { PlanSpecInput } from '../../limits/plan-schema.js';
 import { picoToUsd } from '../../util/money.js';
 import type { Fraction, Variation } from './call-costs.js';
-import { fraction, monthLabel } from './format.js';
-import type { LedgerRecommendation } from './ledger.js';
+import { fraction, usageMonthLabel } from './format.js';
 import { formatBp } from './price.js';
-import type { TierRecommendation } from './recommend.js';
+import type { SourcedRecommendation, TierRecommendation } from './recommend.js';
 import { PERCENTILE_NOTE, SOURCE_NOTE } from './render-text.js';
 
 const pct = (bp: bigint | number) => formatBp(bp).slice(0, -1);
@@ -24,7 +23,7 @@ function variation(v: Variation) {
   };
 }
 
-function tier(t: TierRecommendation, overheadPico: bigint) {
+function tier(t: TierRecommendation, r: SourcedRecommendation) {
   const b = t.budget;
   return {
     id: t.id,
@@ -37,11 +36,11 @@ function tier(t: TierRecommendation, overheadPico: bigint) {
       rank: t.rank,
       of: t.n,
       customer: t.covering.customer,
-      month: monthLabel(t.covering.month),
+      month: usageMonthLabel(r, t.covering.month),
       calls: t.covering.runs,
       tokens: t.covering.tokens,
       cost_usd: picoToUsd(t.covering.costPico),
-      overhead_usd: picoToUsd(overheadPico),
+      overhead_usd: picoToUsd(r.options.overheadPico),
       loaded_usd: picoToUsd(t.loadedPico),
     },
     per_call_cost: t.variation.all ? variation(t.variation.all) : null,
@@ -60,11 +59,12 @@ function tier(t: TierRecommendation, overheadPico: bigint) {
   };
 }
 
-export function presentRecommendation(r: LedgerRecommendation) {
+export function presentRecommendation(r: SourcedRecommendation) {
   return {
     period: r.period
       ? { from: new Date(r.period.from).toISOString(), to: new Date(r.period.to).toISOString() }
       : null,
+    scenario: r.scenario ?? null,
     percentile_method: PERCENTILE_NOTE,
     target_margin_percent: pct(r.options.targetMarginBp),
     overhead_per_customer_usd: picoToUsd(r.options.overheadPico),
@@ -73,7 +73,7 @@ export function presentRecommendation(r: LedgerRecommendation) {
     call_cost_source: r.callCostSource,
     call_cost_note: SOURCE_NOTE[r.callCostSource],
     unpriced_calls: r.unpricedCalls,
-    tiers: r.tiers.map((t) => tier(t, r.options.overheadPico)),
+    tiers: r.tiers.map((t) => tier(t, r)),
   };
 }
 

@@ -1,7 +1,7 @@
 // The recommender over any population of customer-months: prices three tiers, gathers the per-call cost
 // spread of each tier's calls, picks credits or runs, and sets each allowance. The ledger feeds it
-// (ledger.ts); a simulator scenario can too: pass its per-customer monthly usage as `months`, and its
-// per-call costs through `collectCalls` (or leave that out to use each customer-month's average per run).
+// (ledger.ts), and so does a simulator scenario (scenario.ts); per-call costs come through `collectCalls`
+// (or leave that out to use each customer-month's average per run).
 
 import { type TierBudget, tierBudget } from './budget.js';
 import { CallCostBook, type Variation } from './call-costs.js';
@@ -22,6 +22,14 @@ export interface Recommendation {
   /** Calls that used tokens but have no price: left out of the per-call spread. */
   unpricedCalls: number;
   tiers: TierRecommendation[];
+}
+
+/** A recommendation with where its usage came from, as the outputs (text, JSON, plans.yaml) show it. */
+export interface SourcedRecommendation extends Recommendation {
+  /** Whole UTC months [from, to) of the ledger; null when it is empty or the usage is a scenario's. */
+  period: { from: number; to: number } | null;
+  /** The scenario the usage was synthesised from (its file, or "scenario" for an admin request body). */
+  scenario?: string;
 }
 
 export interface RecommendInput {

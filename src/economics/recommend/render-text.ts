@@ -4,10 +4,9 @@
 import { PICO_PER_USD } from '../../util/money.js';
 import { CREDITS_PER_USD } from './budget.js';
 import type { Fraction, Variation } from './call-costs.js';
-import { fraction, grouped, monthLabel, usd } from './format.js';
-import type { LedgerRecommendation } from './ledger.js';
+import { fraction, grouped, monthLabel, usageMonthLabel, usd } from './format.js';
 import { formatBp } from './price.js';
-import type { TierRecommendation } from './recommend.js';
+import type { SourcedRecommendation, TierRecommendation } from './recommend.js';
 import type { CallCostSource } from './types.js';
 
 export const PERCENTILE_NOTE =
@@ -17,6 +16,8 @@ export const SOURCE_NOTE: Record<CallCostSource, string> = {
   ledger_rows: 'Per-call costs from raw ledger rows (every call of the period has one).',
   rollups:
     'Per-call costs approximated from rollups (raw rows pruned or absent): each customer × day × feature × model group’s calls at its average cost.',
+  scenario:
+    'Per-call costs from the scenario: each kind of call of a task at its modelled cost, levers applied.',
   monthly_averages: 'Per-call costs approximated by each customer-month’s average cost per call.',
 };
 
@@ -36,13 +37,13 @@ function variationLine(v: Variation): string {
   return `P10 ${perCall(v.p10)}, P90 ${perCall(v.p90)}: ${times(v.ratio)} (${v.credits ? '≥' : '<'} 5×) over ${grouped(v.calls)} calls`;
 }
 
-function tierLines(t: TierRecommendation, r: LedgerRecommendation): string[] {
+function tierLines(t: TierRecommendation, r: SourcedRecommendation): string[] {
   const c = t.covering;
   const m = r.options.targetMarginBp;
   const cap = t.id === 'starter' ? 'hard cap' : t.id === 'pro' ? 'soft cap' : 'overage past the allowance';
   const lines = [
     `${t.label} (plan ${t.id}) — ${cap}, priced for the P${t.percentile} customer-month`,
-    `  P${t.percentile} customer-month by AI cost (rank ${t.rank} of ${t.n}): ${c.customer} in ${monthLabel(c.month)}`,
+    `  P${t.percentile} customer-month by AI cost (rank ${t.rank} of ${t.n}): ${c.customer} in ${usageMonthLabel(r, c.month)}`,
     `  ${grouped(c.runs)} calls × ${fraction(BigInt(c.tokens), BigInt(c.runs), 1)} tokens = ${grouped(c.tokens)} tokens` +
       (c.tokens > 0 ? ` at ${money(c.costPico * 1_000_000n, BigInt(c.tokens), 4, false)}/M blended` : '') +
       ` = ${usd(c.costPico)}`,
@@ -88,23 +89,30 @@ function budgetLines(t: TierRecommendation, m: number): string[] {
   ];
 }
 
-export function renderRecommendation(r: LedgerRecommendation): string {
+export function renderRecommendation(r: SourcedRecommendation): string {
   const first = r.period ? monthLabel(r.period.from) : '';
   const last = r.period ? monthLabel(r.period.to - 1) : '';
-  const period = !r.period
-    ? 'no data'
-    : first === last
-      ? `${first} (UTC)`
-      : `${first} to ${last} (whole UTC months)`;
+  const period =
+    r.scenario !== undefined
+      ? `scenario ${r.scenario} (one synthetic month per customer)`
+      : !r.period
+        ? 'no data'
+        : first === last
+          ? `${first} (UTC)`
+          : `${first} to ${last} (whole UTC months)`;
   const head = [
     `Tier recommendation, ${period}: ${grouped(r.customerMonths)} active customer-months, ${grouped(r.customers)} customers`,
     PERCENTILE_NOTE,
-    `Target margin ${formatBp(r.options.targetMarginBp)}; loaded cost = AI cost + ${usd(r.options.overheadPico)} overhead per customer-month (economics.overheadPerCustomerUsd).`,
+    `Target margin ${formatBp(r.options.targetMarginBp)}; loaded cost = AI cost + ${usd(r.options.overheadPico)} overhead per customer-month (${r.scenario !== undefined ? 'the scenario’s overheadPerCustomerUsd, else ' : ''}economics.overheadPerCustomerUsd).`,
     SOURCE_NOTE[r.callCostSource] +
       (r.unpricedCalls > 0 ? ` ${grouped(r.unpricedCalls)} unpriced call(s) left out.` : ''),
     'A tier’s budget is credits when its P90 call costs ≥ 5× its P10 call, runs otherwise.',
   ];
   if (r.tiers.length === 0)
-    return [...head, '', 'No active customers in the period: nothing to recommend.'].join('\n');
+    return [
+      ...head,
+      '',
+      `No active customers in the ${r.scenario !== undefined ? 'scenario' : 'period'}: nothing to recommend.`,
+    ].join('\n');
   return [...head, ...r.tiers.flatMap((t) => ['', ...tierLines(t, r)])].join('\n');
 }

@@ -1,5 +1,5 @@
 // The recommender's inputs and outputs. Its seam is `MonthlyUsage[]`: one entry per active customer-month,
-// from the ledger's rollups today, from a simulator scenario's population once that module exists.
+// from the ledger's rollups (ledger.ts) or a simulator scenario's population (scenario.ts).
 
 /** One active customer's usage in one UTC calendar month. Money is integer pico-USD. */
 export interface MonthlyUsage {
@@ -26,8 +26,11 @@ export interface CallCostSample {
   weight: number;
 }
 
-/** Where per-call costs came from: raw ledger rows, rollup averages, or a scenario's per-customer averages. */
-export type CallCostSource = 'ledger_rows' | 'rollups' | 'monthly_averages';
+/**
+ * Where per-call costs came from: raw ledger rows, rollup averages, a scenario's modelled calls, or each
+ * customer-month's average.
+ */
+export type CallCostSource = 'ledger_rows' | 'rollups' | 'scenario' | 'monthly_averages';
 
 export type TierId = 'starter' | 'pro' | 'high-volume';
 export type BudgetChoice = 'credits' | 'runs';

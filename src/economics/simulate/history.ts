@@ -22,10 +22,17 @@ export async function historyMonths(
   from: number,
   to: number,
 ): Promise<UsageMonth[]> {
+  // Plan history over the whole months: today's revenue is prorated over every day of each month.
   const [detail, spans] = await Promise.all([
     reader.customerDetailDays(from, to),
-    reader.planHistory(from, to),
+    reader.planHistory(monthStart(from), nextMonth(monthStart(to - 1))),
   ]);
+  const spansOf = new Map<string, PlanSpan[]>();
+  for (const s of spans) {
+    const list = spansOf.get(s.customer);
+    if (list) list.push(s);
+    else spansOf.set(s.customer, [s]);
+  }
   const months = new Map<string, UsageMonth>();
   const monthOf = (customer: string, m: number): UsageMonth => {
     const key = `${customer}\u0000${m}`;
@@ -33,7 +40,8 @@ export async function historyMonths(
     if (!u) {
       const start = Math.max(from, m);
       const end = Math.min(to, nextMonth(m));
-      const plan = planAt(spans, customer, end - 1);
+      const history = spansOf.get(customer) ?? [];
+      const plan = planAt(history, end - 1);
       u = {
         customer,
         month: m,
@@ -42,6 +50,7 @@ export async function historyMonths(
         elapsedMs: end - start,
         currentPlan: plan?.plan ?? null,
         currentMrrPico: plan?.mrrPico ?? null,
+        planSpans: history,
         lines: [],
       };
       months.set(key, u);
@@ -74,9 +83,10 @@ export async function historyMonths(
   }
   // Subscribed customers pay whether or not they used anything.
   for (const s of spans) {
-    if (s.plan === null) continue;
+    if (s.plan === null || s.from >= to) continue;
+    const history = spansOf.get(s.customer) ?? [];
     for (let m = monthStart(Math.max(from, s.from)); m < Math.min(to, s.to ?? to); m = nextMonth(m)) {
-      if (planAt(spans, s.customer, Math.min(to, nextMonth(m)) - 1)?.plan) monthOf(s.customer, m);
+      if (planAt(history, Math.min(to, nextMonth(m)) - 1)?.plan) monthOf(s.customer, m);
     }
   }
   return [...months.values()].sort((a, b) => a.month - b.month || (a.customer < b.customer ? -1 : 1));
@@ -99,9 +109,9 @@ function addTo(u: UsageMonth, d: Line): void {
   if (d.at > l.at) l.at = d.at;
 }
 
-/** The span in force at t for a customer (spans are ordered by customer then from). */
-function planAt(spans: readonly PlanSpan[], customer: string, t: number): PlanSpan | undefined {
+/** The span in force at t among one customer's spans (ordered by from). */
+function planAt(spans: readonly PlanSpan[], t: number): PlanSpan | undefined {
   let found: PlanSpan | undefined;
-  for (const s of spans) if (s.customer === customer && s.from <= t && (s.to === null || t < s.to)) found = s;
+  for (const s of spans) if (s.from <= t && (s.to === null || t < s.to)) found = s;
   return found;
 }

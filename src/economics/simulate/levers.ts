@@ -103,9 +103,6 @@ export function applyDiscount(cost: Exact, l: Line, rules: Levers['discount']): 
   return rule ? mul(cost, BigInt(10_000 - rule.percent), 4) : cost;
 }
 
-/** Batch discount percent by provider when the config says nothing: both big providers halve list prices. */
-export const DEFAULT_BATCH_DISCOUNT_PERCENT: Readonly<Record<string, number>> = { openai: 50, anthropic: 50 };
-
 /** Lever 5: a share b of the line at (1 − d) of its price: factor 1 − b·d (b and d in basis points). */
 export function applyBatch(
   cost: Exact,

@@ -18,7 +18,9 @@ export interface RunInput {
   reader?: EconomicsReader;
   current: Record<string, PlanSpec>;
   catalog: PriceCatalog;
+  /** Config `economics.batchDiscountPercent` and `economics.overheadPerCustomerUsd` (the scenario's overhead wins). */
   batchDiscountPercent?: Readonly<Record<string, number>>;
+  overheadPerCustomerPico?: bigint;
   now: number;
 }
 
@@ -64,6 +66,7 @@ export async function runSimulation(input: RunInput): Promise<SimulationReport> 
     scenario,
     catalog: input.catalog,
     batchDiscountPercent: input.batchDiscountPercent,
+    overheadPerCustomerPico: input.overheadPerCustomerPico,
   };
   return {
     source: scenario.population ? 'scenario' : 'history',

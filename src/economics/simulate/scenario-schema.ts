@@ -170,7 +170,8 @@ export const scenarioSchema = z
       .refine((v) => Number.isFinite(Date.parse(v)), { message: 'must be an ISO-8601 date' })
       .optional(),
     mapping: z.enum(['keep', 'cheapest-covering']).default('keep'),
-    overheadPerCustomerUsd: usd.default('0'),
+    /** Added to each active customer's monthly AI cost; default: config economics.overheadPerCustomerUsd. */
+    overheadPerCustomerUsd: usd.optional(),
     population: z.record(name, tierPopulation).optional(),
     levers: leversSchema.default(leversSchema.parse({})),
   })

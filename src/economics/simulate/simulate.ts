@@ -1,10 +1,13 @@
+import { DEFAULT_BATCH_DISCOUNT_PERCENT } from '../../config/economics-schema.js';
 import { DAY_MS } from '../../limits/cycle.js';
 import { projectUsage } from '../../limits/pace.js';
 import { compilePlan, formatUnits, type Plan } from '../../limits/plan.js';
 import type { PlanSpec } from '../../limits/plan-schema.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { picoToUsd, usdToPico } from '../../util/money.js';
+import { nextMonth } from '../calendar.js';
 import { percentileOfSorted, sortAscending } from '../percentile.js';
+import { segmentsOf } from '../report/segment-source.js';
 import { add, cmpWhole, type Exact, marginPercent, round } from './exact.js';
 import { type Bucket, logHistogram } from './histogram.js';
 import {
@@ -13,7 +16,6 @@ import {
   applyDecline,
   applyDiscount,
   applyRouting,
-  DEFAULT_BATCH_DISCOUNT_PERCENT,
   declineFactorPpt,
   routeRules,
 } from './levers.js';
@@ -42,6 +44,8 @@ export interface SimulateInput {
   catalog: PriceCatalog;
   /** Config `economics.batchDiscountPercent` (percent off list by provider); default openai and anthropic 50. */
   batchDiscountPercent?: Readonly<Record<string, number>>;
+  /** Config `economics.overheadPerCustomerUsd` in pico-USD: the overhead when the scenario sets none. */
+  overheadPerCustomerPico?: bigint;
 }
 
 export interface TierResult {
@@ -124,6 +128,15 @@ export function activeLevers(l: Levers): string[] {
   return out;
 }
 
+/** The monthly overhead per customer: the scenario's when it sets one, else the config's (default none). */
+export function scenarioOverheadPico(
+  scenario: Pick<Scenario, 'overheadPerCustomerUsd'>,
+  configPico: bigint | undefined,
+): bigint {
+  const own = scenario.overheadPerCustomerUsd;
+  return own !== undefined ? usdToPico(own) : (configPico ?? 0n);
+}
+
 /** Every lever in its fixed order (levers.ts) on one customer-month's lines. */
 export function priceMonth(
   u: UsageMonth,
@@ -145,8 +158,11 @@ export function simulate(input: SimulateInput): SimulationResult {
   const plans = Object.entries(input.candidate).map(([n, s]) => compilePlan(n, s));
   if (plans.length === 0) throw new Error('plans: needs at least one candidate plan');
   const byName = new Map(plans.map((p) => [p.name, p]));
+  const currentPrices = new Map(
+    Object.entries(input.current).map(([n, s]) => [n, compilePlan(n, s).pricePico] as const),
+  );
   const batch = input.batchDiscountPercent ?? DEFAULT_BATCH_DISCOUNT_PERCENT;
-  const overhead = usdToPico(input.scenario.overheadPerCustomerUsd);
+  const overhead = scenarioOverheadPico(input.scenario, input.overheadPerCustomerPico);
   checkTargets(input.scenario.levers, input.catalog, input.months[0]?.lines[0]?.at ?? Date.now());
   const acc = new Map(plans.map((p) => [p.name, newAcc()]));
   const notable: CustomerOutcome[] = [];
@@ -180,7 +196,7 @@ export function simulate(input: SimulateInput): SimulationResult {
     const capDay = start.cap !== undefined ? crossingDay(start.cap, u, total, byDay) : null;
 
     const revenue = final.pricePico + overagePico(final, projectedIn(final));
-    const current = currentRevenue(u, input.current, input.candidate, projectedIn);
+    const current = currentRevenue(u, input.current, currentPrices, input.candidate, projectedIn);
 
     const a = acc.get(final.name)!;
     a.customers++;
@@ -317,19 +333,30 @@ function crossings(m: Map<number, number>): CrossingSummary {
   };
 }
 
-/** What the customer pays today: its set MRR, else its current plan's price plus overage, else nothing. */
+/**
+ * What the customer pays today. Replayed history: each day of the month at the price (or set MRR) of the
+ * plan in force that day, prorated per day as the report does (segmentsOf), plus overage under the plan in
+ * force at the end unless an MRR is set. Synthetic: its MRR, else its plan's price plus overage.
+ */
 function currentRevenue(
   u: UsageMonth,
   current: Record<string, PlanSpec>,
+  currentPrices: ReadonlyMap<string, bigint>,
   candidate: Record<string, PlanSpec>,
   projectedIn: (p: Plan) => bigint,
 ): bigint {
+  const spec = u.currentPlan
+    ? (current[u.currentPlan] ?? (u.month === 0 ? candidate[u.currentPlan] : undefined))
+    : undefined;
+  const plan = u.currentPlan && spec ? compilePlan(u.currentPlan, spec) : undefined;
+  const overage = plan && u.currentMrrPico === null ? overagePico(plan, projectedIn(plan)) : 0n;
+  if (u.planSpans) {
+    const month = { label: '', from: u.month, to: nextMonth(u.month), partial: false };
+    const segments = segmentsOf(u.customer, u.planSpans, month, { prices: currentPrices, overheadPico: 0n });
+    return segments.reduce((s, g) => s + g.revenuePico, 0n) + overage;
+  }
   if (u.currentMrrPico !== null) return u.currentMrrPico;
-  if (!u.currentPlan) return 0n;
-  const spec = current[u.currentPlan] ?? (u.month === 0 ? candidate[u.currentPlan] : undefined);
-  if (!spec) return 0n;
-  const plan = compilePlan(u.currentPlan, spec);
-  return plan.pricePico + overagePico(plan, projectedIn(plan));
+  return plan ? plan.pricePico + overage : 0n;
 }
 
 /** Usage per observed day in the plan's unit (undefined when the lines carry no days: even spread). */

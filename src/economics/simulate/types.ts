@@ -2,6 +2,8 @@
 // rollups or a synthetic population). Counts are bigint in 1/TOKEN_SCALE units so that routing shares and
 // cache ratios (both in basis points) split them exactly.
 
+import type { PlanSpan } from '../reader.js';
+
 /** Token counts and calls are stored × 10^8: two basis-point splits (routing, then cache) stay whole. */
 export const TOKEN_EXP = 8;
 export const TOKEN_SCALE = 10n ** BigInt(TOKEN_EXP);
@@ -38,6 +40,8 @@ export interface UsageMonth {
   /** The plan the customer is on today (null: none), and the MRR set for it, if any. */
   currentPlan: string | null;
   currentMrrPico: bigint | null;
+  /** History: the customer's plan spans over the whole month, so today's revenue is prorated per day. */
+  planSpans?: readonly PlanSpan[];
   /** The month's usage, one line per feature × model × provider (what is priced). */
   lines: Line[];
   /** The same usage split by the day it happened on (history), for the day a threshold is crossed. */
