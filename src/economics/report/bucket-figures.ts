@@ -107,7 +107,10 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
   const tiers = new Map<string | null, Tier>();
   const tier = (plan: string | null) => {
     let t = tiers.get(plan);
-    if (!t) tiers.set(plan, (t = new Tier(plan)));
+    if (!t) {
+      t = new Tier(plan);
+      tiers.set(plan, t);
+    }
     return t;
   };
   const tierOfGroup = shared.map((segs) => (segs.length === 1 ? tier((segs[0] as Segment).plan) : undefined));

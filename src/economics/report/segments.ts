@@ -1,6 +1,5 @@
 // A segment is the part of a bucket (a month or an ISO week) one customer spent on one plan: the unit
 // revenue, cost, tiers and "under water" are counted in. Plan changes split a customer into segments.
-import type { Bucket } from '../calendar.js';
 
 export interface Segment {
   customer: string;
