@@ -1,6 +1,7 @@
 // What the economics report, simulator and recommender read from storage: daily and monthly rollups
 // (kept in the same transaction as each ledger row, so they survive pruning of raw rows), plan history
 // and wallet top-ups. One interface; SQLite implements it now, Postgres later (storage/open.ts).
+import { type SpendTable, SpendTableBuilder } from './spend-table.js';
 
 /** Sums over a group of ledger rows. Money is integer pico-USD as bigint; counts are plain numbers. */
 export interface UsageSums {
@@ -84,18 +85,6 @@ export interface TopUp {
 /** The grains per-customer spend can be read at: calendar month, ISO week (Monday) or UTC day. */
 export type SpendGrain = 'month' | 'week' | 'day';
 
-/**
- * One customer's cost and call counts in one month, ISO week or day (`key`: its start, epoch ms): the lean
- * read per-customer report figures need, a third of the columns of the full sums.
- */
-export interface CustomerSpend {
-  customer: string;
-  key: number;
-  costPico: bigint;
-  requests: number;
-  usedRequests: number;
-}
-
 /** Time ranges are [from, to) in epoch ms; day- and month-keyed reads take rows whose key is in range. */
 export interface EconomicsReader {
   /** Optionally only for these customers. */
@@ -111,7 +100,7 @@ export interface EconomicsReader {
     from: number,
     to: number,
     customers?: readonly string[],
-  ): Promise<CustomerSpend[]>;
+  ): Promise<SpendTable>;
   /** Optionally only for these customers (e.g. those whose plan changed inside the period). */
   customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]>;
   /** Per customer × day × feature × model × provider (budgets, overage units, simulator re-pricing). */
@@ -132,7 +121,7 @@ export async function spendFromSums(
   from: number,
   to: number,
   customers?: readonly string[],
-): Promise<CustomerSpend[]> {
+): Promise<SpendTable> {
   const rows: (UsageSums & { customer: string; key: number })[] =
     grain === 'month'
       ? (await reader.customerMonths(from, to)).map((m) => ({ ...m, key: m.month }))
@@ -140,14 +129,10 @@ export async function spendFromSums(
         ? (await reader.customerWeeks(from, to)).map((w) => ({ ...w, key: w.week }))
         : (await reader.customerDays(from, to)).map((d) => ({ ...d, key: d.day }));
   const only = customers && new Set(customers);
-  return rows
+  const table = new SpendTableBuilder();
+  for (const r of rows
     .filter((r) => !only || only.has(r.customer))
-    .sort((a, b) => (a.customer === b.customer ? a.key - b.key : a.customer < b.customer ? -1 : 1))
-    .map((r) => ({
-      customer: r.customer,
-      key: r.key,
-      costPico: r.costPico,
-      requests: r.requests,
-      usedRequests: r.usedRequests,
-    }));
+    .sort((a, b) => (a.customer === b.customer ? a.key - b.key : a.customer < b.customer ? -1 : 1)))
+    table.push(r.customer, r.key, r.costPico, r.requests, r.usedRequests);
+  return table.done();
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { SpendGrain, UsageSums } from '../../src/economics/reader.js';
+import { spendRows } from '../../src/economics/spend-table.js';
 import type { LedgerRow, UsageDimension, UsageGroup } from '../../src/ledger/types.js';
 import type { Storage } from '../../src/storage/open.js';
 import { sums } from '../helpers/memory-economics-reader.js';
@@ -360,7 +361,7 @@ export function tests(name: string, make: () => Promise<Storage>): void {
           .sort((a, b) => (a.customer === b.customer ? a.key - b.key : a.customer < b.customer ? -1 : 1));
       const read = async (grain: SpendGrain, customers?: string[]) =>
         lean(
-          await s.economics.customerSpend(grain, FROM - 7 * 86_400_000, TO, customers),
+          spendRows(await s.economics.customerSpend(grain, FROM - 7 * 86_400_000, TO, customers)),
           (x: { key: number }) => x.key,
         );
       assert.deepEqual(

@@ -4,10 +4,14 @@
 // garbage collector, not the arithmetic, used to dominate the report's time.
 import type { Bucket } from '../calendar.js';
 import { PicoSum } from '../pico-sum.js';
-import type { CustomerSpend, EconomicsReader } from '../reader.js';
+import type { EconomicsReader, UsageSums } from '../reader.js';
+import { type SpendTable, SpendTableBuilder } from '../spend-table.js';
 import type { CustomerTotal } from './concentration.js';
-import { customerSpend, type Spend } from './customer-spend.js';
-import { type HistoryGroups, type SegmentPricing, segmentsOf } from './segment-source.js';
+import { customerSpend } from './customer-spend.js';
+
+type Spend = Pick<UsageSums, 'costPico' | 'requests' | 'usedRequests'>;
+
+import { type HistoryGroups, type SegmentPricing, segmentsOf, withExtra } from './segment-source.js';
 import type { Segment } from './segments.js';
 
 /** Sums over one plan tier's segments; percentiles come from the active segments' costs. */
@@ -57,14 +61,13 @@ class Tier {
   constructor(readonly plan: string | null) {}
 
   /** Adds one segment; true when it was active (used tokens). */
-  add(use: Spend | undefined, revenue: bigint, overhead: bigint): boolean {
-    const cost = use ? use.costPico : 0n;
+  add(cost: bigint, used: number, revenue: bigint, overhead: bigint): boolean {
     this.customers++;
     this.cost.add(cost);
     this.overhead.add(overhead);
     this.revenue.add(revenue);
     if (cost > revenue - overhead) this.underWater++;
-    if (!use || use.usedRequests === 0) return false;
+    if (used === 0) return false;
     this.active++;
     this.costs.push(cost);
     this.loadedCosts.push(cost + overhead);
@@ -88,10 +91,11 @@ class Tier {
 }
 
 export async function bucketFigures(input: BucketInput, b: Bucket): Promise<BucketFigures> {
-  const { extraRevenue, ...base } = input.pricing;
+  const { extraRevenue, extraCustomers, ...base } = input.pricing;
   const extra = (customer: string, s: Segment): bigint => {
     let r = 0n;
-    if (extraRevenue) for (const [a, z] of s.ranges) r += extraRevenue(customer, s.plan, a, z);
+    if (extraRevenue && (!extraCustomers || extraCustomers.has(customer)))
+      for (const [a, z] of s.ranges) r += extraRevenue(customer, s.plan, a, z);
     return r;
   };
   const { groups, customers: roster, groupOf } = input.history;
@@ -113,19 +117,21 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
     }
     return t;
   };
+  const hasExtra = groups.map((g) => extraRevenue !== undefined && withExtra(g, extraCustomers).length > 0);
   const tierOfGroup = shared.map((segs) => (segs.length === 1 ? tier((segs[0] as Segment).plan) : undefined));
   const active: CustomerTotal[] = [];
   let customers = 0;
   let requests = 0;
   // Usage of a customer with no plan span in the bucket: the "no plan" group.
-  const none = (use: CustomerSpend) => {
+  const none = (k: number) => {
+    const cost = spend.costPico[k] as bigint;
     customers++;
-    requests += use.requests;
-    if (tier(null).add(use, 0n, input.noPlanOverheadPico))
+    requests += spend.requests[k] as number;
+    if (tier(null).add(cost, spend.usedRequests[k] as number, 0n, input.noPlanOverheadPico))
       active.push({
-        customer: use.customer,
+        customer: spend.customer[k] as string,
         plan: null,
-        costPico: use.costPico,
+        costPico: cost,
         revenuePico: 0n,
         active: true,
       });
@@ -133,14 +139,12 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
   let j = 0;
   for (let i = 0; i < roster.length; i++) {
     const customer = roster[i] as string;
-    while (j < spend.length && (spend[j] as CustomerSpend).customer < customer)
-      none(spend[j++] as CustomerSpend);
-    const use =
-      j < spend.length && (spend[j] as CustomerSpend).customer === customer ? spend[j++] : undefined;
+    while (j < spend.length && (spend.customer[j] as string) < customer) none(j++);
+    const k = j < spend.length && spend.customer[j] === customer ? j++ : -1;
     const g = groupOf[i] as number;
     const segs = shared[g] as Segment[];
     if (segs.length === 0) {
-      if (use) none(use);
+      if (k >= 0) none(k);
       continue;
     }
     customers++;
@@ -148,33 +152,29 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
     if (t) {
       // Most customers: one plan all bucket long, its whole usage from the bucket's rollup.
       const s = segs[0] as Segment;
-      if (use) requests += use.requests;
-      const x = extra(customer, s);
+      const cost = k >= 0 ? (spend.costPico[k] as bigint) : 0n;
+      if (k >= 0) requests += spend.requests[k] as number;
+      const x = hasExtra[g] ? extra(customer, s) : 0n;
       const revenue = x === 0n ? s.revenuePico : s.revenuePico + x;
-      if (t.add(use, revenue, s.overheadPico))
-        active.push({
-          customer,
-          plan: s.plan,
-          costPico: (use as Spend).costPico,
-          revenuePico: revenue,
-          active: true,
-        });
+      if (t.add(cost, k >= 0 ? (spend.usedRequests[k] as number) : 0, revenue, s.overheadPico))
+        active.push({ customer, plan: s.plan, costPico: cost, revenuePico: revenue, active: true });
       continue;
     }
     // A plan change inside the bucket: each segment gets the usage of its own days.
     const total: CustomerTotal = { customer, plan: null, costPico: 0n, revenuePico: 0n, active: false };
     for (const s of segs) {
-      const part = spanSpend(days.get(customer), s.ranges);
+      const part = spanSpend(days, customer, s.ranges);
       const revenue = s.revenuePico + extra(customer, s);
       requests += part.requests;
-      total.active = tier(s.plan).add(part, revenue, s.overheadPico) || total.active;
+      total.active =
+        tier(s.plan).add(part.costPico, part.usedRequests, revenue, s.overheadPico) || total.active;
       total.costPico += part.costPico;
       total.revenuePico += revenue;
       total.plan = s.plan;
     }
     if (total.active) active.push(total);
   }
-  while (j < spend.length) none(spend[j++] as CustomerSpend);
+  while (j < spend.length) none(j++);
 
   const sums = [...tiers.values()].filter((t) => t.customers > 0).map((t) => t.sums());
   const total = (pick: (t: TierSums) => bigint) => sums.reduce((n, t) => n + pick(t), 0n);
@@ -189,19 +189,26 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
   };
 }
 
+interface Days {
+  table: SpendTable;
+  /** customer → [first, end) of its rows in `table`. */
+  rows: Map<string, [number, number]>;
+}
+
 /** A split customer's usage on a segment's days. */
-function spanSpend(
-  days: readonly CustomerSpend[] | undefined,
-  ranges: readonly (readonly [number, number])[],
-): Spend {
+function spanSpend(days: Days, customer: string, ranges: readonly (readonly [number, number])[]): Spend {
   const out = { costPico: 0n, requests: 0, usedRequests: 0 };
-  for (const d of days ?? [])
+  const [first, end] = days.rows.get(customer) ?? [0, 0];
+  const t = days.table;
+  for (let i = first; i < end; i++) {
+    const day = t.key[i] as number;
     for (const [from, to] of ranges)
-      if (d.key >= from && d.key < to) {
-        out.costPico += d.costPico;
-        out.requests += d.requests;
-        out.usedRequests += d.usedRequests;
+      if (day >= from && day < to) {
+        out.costPico += t.costPico[i] as bigint;
+        out.requests += t.requests[i] as number;
+        out.usedRequests += t.usedRequests[i] as number;
       }
+  }
   return out;
 }
 
@@ -209,13 +216,17 @@ async function dailyByCustomer(
   reader: EconomicsReader,
   b: Bucket,
   customers: readonly string[],
-): Promise<Map<string, CustomerSpend[]>> {
-  const out = new Map<string, CustomerSpend[]>();
-  if (customers.length === 0) return out;
-  for (const d of await reader.customerSpend('day', b.from, b.to, customers)) {
-    const list = out.get(d.customer);
-    if (list) list.push(d);
-    else out.set(d.customer, [d]);
+): Promise<Days> {
+  const rows = new Map<string, [number, number]>();
+  const table =
+    customers.length === 0
+      ? new SpendTableBuilder().done()
+      : await reader.customerSpend('day', b.from, b.to, customers);
+  for (let i = 0; i < table.length; i++) {
+    const c = table.customer[i] as string;
+    const r = rows.get(c);
+    if (r) r[1] = i + 1;
+    else rows.set(c, [i, i + 1]);
   }
-  return out;
+  return { table, rows };
 }

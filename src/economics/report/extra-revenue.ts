@@ -8,6 +8,12 @@ import { computeRevenue } from '../revenue.js';
 
 export type ExtraRevenue = (customer: string, plan: string | null, from: number, to: number) => bigint;
 
+/** Extra revenue, and the customers that can have any. */
+export interface Extra {
+  of: ExtraRevenue;
+  customers: ReadonlySet<string>;
+}
+
 export async function extraRevenue(
   reader: EconomicsReader,
   history: readonly PlanSpan[],
@@ -15,7 +21,7 @@ export async function extraRevenue(
   wallets: ReadonlyMap<string, string>,
   from: number,
   to: number,
-): Promise<ExtraRevenue | undefined> {
+): Promise<Extra | undefined> {
   const special = new Set(
     plans.filter((p) => p.spec.overage !== undefined || Number(p.spec.priceUsd) === 0).map((p) => p.name),
   );
@@ -55,7 +61,7 @@ export async function extraRevenue(
     };
     pushTo(groups, m.customer, g);
   }
-  return (customer, plan, a, b) => {
+  const of: ExtraRevenue = (customer, plan, a, b) => {
     const list = groups.get(customer);
     if (!list) return 0n;
     let extra = 0n;
@@ -70,6 +76,7 @@ export async function extraRevenue(
     }
     return extra;
   };
+  return { of, customers: new Set(groups.keys()) };
 }
 
 interface Group {

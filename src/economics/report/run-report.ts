@@ -3,14 +3,13 @@ import type { EconomicsConfig } from '../../config/economics-schema.js';
 import type { ControlStore } from '../../limits/control-store.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { usdToPico } from '../../util/money.js';
-import { type Bucket, daysInMonth, monthStart, nextMonth } from '../calendar.js';
+import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
 import { overheadPerCustomerPico } from '../loaded-cost.js';
 import { mulDivRound } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
 import { buildReport, type ReportResult } from './build.js';
 import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
-import { prefetched } from './prefetch.js';
 import { groupHistory } from './segment-source.js';
 
 export interface ReportDeps {
@@ -35,18 +34,15 @@ export async function runReport(
   const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
   const historyTo = Math.max(range.to, now);
   const history = await deps.reader.planHistory(historyFrom, historyTo);
-  const reader = await prefetched(deps.reader, {
-    from: monthStart(historyFrom),
-    to: nextMonth(monthStart(historyTo - 1)),
-  });
-  const extra = await extraRevenue(reader, history, plans, wallets, historyFrom, historyTo);
-  const pricing = { prices, overheadPico, extraRevenue: extra };
+
+  const extra = await extraRevenue(deps.reader, history, plans, wallets, historyFrom, historyTo);
+  const pricing = { prices, overheadPico, extraRevenue: extra?.of, extraCustomers: extra?.customers };
   const groups = groupHistory(history);
   const caps = plans
     .filter((p) => p.spec.budget?.unit === 'usd')
     .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
   const result = await buildReport({
-    reader,
+    reader: deps.reader,
     catalog: deps.catalog,
     period: range.period,
     from: range.from,

@@ -13,6 +13,8 @@ export interface SegmentPricing {
   overheadPico: bigint;
   /** Revenue earned on [from, to) beyond the prorated price (overage, prepaid top-ups). */
   extraRevenue?: (customer: string, plan: string | null, from: number, to: number) => bigint;
+  /** The only customers extraRevenue can give anything to (the rest are skipped). */
+  extraCustomers?: ReadonlySet<string>;
 }
 
 export function segmentsOf(
@@ -101,18 +103,24 @@ export function segmentTotals(
   bucket: Bucket,
   pricing: SegmentPricing,
 ): { revenuePico: bigint; overheadPico: bigint } {
-  const { extraRevenue, ...base } = pricing;
+  const { extraRevenue, extraCustomers, ...base } = pricing;
   let revenuePico = 0n;
   let overheadPico = 0n;
   for (const g of groups) {
     const n = BigInt(g.customers.length);
+    const extra = extraRevenue && withExtra(g, extraCustomers);
     for (const s of segmentsOf('', g.spans, bucket, base)) {
       revenuePico += s.revenuePico * n;
       overheadPico += s.overheadPico * n;
-      if (extraRevenue)
-        for (const customer of g.customers)
+      if (extra)
+        for (const customer of extra)
           for (const [a, b] of s.ranges) revenuePico += extraRevenue(customer, s.plan, a, b);
     }
   }
   return { revenuePico, overheadPico };
+}
+
+/** A group's customers that may earn extra revenue (all of them when the pricing does not say). */
+export function withExtra(g: HistoryGroup, extraCustomers: ReadonlySet<string> | undefined): string[] {
+  return extraCustomers ? g.customers.filter((c) => extraCustomers.has(c)) : g.customers;
 }

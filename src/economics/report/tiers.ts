@@ -1,6 +1,6 @@
 // Per plan tier: customers, nearest-rank percentiles of cost per active customer, margin floor (loaded
 // P95 against the plan's price), gross margin and how many are under water (loaded cost above revenue).
-import { percentileOfSorted, sortAscending } from '../percentile.js';
+import { percentileOfSorted } from '../percentile.js';
 import { marginText, usd } from '../ratio.js';
 import type { TierSums } from './bucket-figures.js';
 import type { TierRow } from './types.js';
@@ -15,10 +15,10 @@ export function tierRows(
 ): TierRow[] {
   const rows: TierRow[] = [];
   for (const t of tiers) {
-    const costs = sortAscending(t.costs);
+    const costs = sortInPlace(t.costs);
     const price = t.plan === null ? undefined : prices.get(t.plan);
     const [p50, p90, p95, p99] = PCTS.map((p) => percentileOfSorted(costs, p));
-    const p95Loaded = percentileOfSorted(sortAscending(t.loadedCosts), 95);
+    const p95Loaded = percentileOfSorted(sortInPlace(t.loadedCosts), 95);
     rows.push({
       plan: t.plan,
       price_usd: price === undefined ? null : usd(price),
@@ -48,4 +48,9 @@ function tierOrder(r: TierRow, prices: ReadonlyMap<string, bigint>): number {
   if (r.plan === null) return Number.MAX_SAFE_INTEGER;
   const p = prices.get(r.plan);
   return p === undefined ? Number.MAX_SAFE_INTEGER - 1 : Number(p / 1_000_000n);
+}
+
+/** The tier's own arrays, sorted ascending where they are (a report sorts 100k costs per bucket). */
+function sortInPlace(xs: bigint[]): bigint[] {
+  return xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

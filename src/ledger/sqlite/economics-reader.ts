@@ -3,7 +3,6 @@ import type {
   CustomerDay,
   CustomerDetailDay,
   CustomerMonth,
-  CustomerSpend,
   CustomerWeek,
   DimensionDay,
   EconomicsReader,
@@ -13,6 +12,7 @@ import type {
   TopUp,
   UsageSums,
 } from '../../economics/reader.js';
+import { type SpendTable, SpendTableBuilder } from '../../economics/spend-table.js';
 import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG, WEEK } from './rollup-sql.js';
 
 type Raw = Record<string, number | bigint | string | null>;
@@ -93,30 +93,28 @@ export class SqliteEconomicsReader implements EconomicsReader {
     return rows.map((r) => ({ customer: String(r.customer), week: Number(r.week), ...sums(r) }));
   }
 
-  /** Objects as SQLite builds them, with only the money converted: reports read a few hundred thousand. */
+  /** Iterated as arrays into typed columns: no object survives per row (see economics/spend-table.ts). */
   async customerSpend(
     grain: SpendGrain,
     from: number,
     to: number,
     customers?: readonly string[],
-  ): Promise<CustomerSpend[]> {
-    const cost = grain === 'day' ? 'SUM(cost_pico)' : 'cost_pico';
-    const counts =
-      grain === 'day'
-        ? 'SUM(requests) AS requests, SUM(used_requests) AS usedRequests'
-        : 'requests, used_requests AS usedRequests';
+  ): Promise<SpendTable> {
+    const sum = (c: string) => (grain === 'day' ? `SUM(${c})` : c);
     const [table, key] = SPEND_SOURCE[grain];
     const rows = this.db
       .prepare(
-        `SELECT customer, ${key} AS key, ${money(cost)} AS costPico, ${counts} FROM ${table}
-         WHERE ${key} >= @from AND ${key} < @to AND ${customersWhere(customers)}
+        `SELECT customer, ${key}, ${money(sum('cost_pico'))}, ${sum('requests')}, ${sum('used_requests')}
+         FROM ${table} WHERE ${key} >= @from AND ${key} < @to AND ${customersWhere(customers)}
          ${grain === 'day' ? 'GROUP BY customer, day' : ''} ORDER BY customer, ${key}`,
       )
-      .all({ from, to, customers: customers ? JSON.stringify(customers) : null }) as {
-      costPico: number | string | bigint;
-    }[];
-    for (const r of rows) r.costPico = BigInt(r.costPico);
-    return rows as CustomerSpend[];
+      .raw()
+      .iterate({ from, to, customers: customers ? JSON.stringify(customers) : null }) as IterableIterator<
+      [string, number, number | string, number, number]
+    >;
+    const out = new SpendTableBuilder();
+    for (const r of rows) out.push(r[0], r[1], BigInt(r[2]), r[3], r[4]);
+    return out.done();
   }
 
   async customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]> {
@@ -173,19 +171,27 @@ export class SqliteEconomicsReader implements EconomicsReader {
     return rows.map((r) => ({ day: Number(r.day), tag: String(r.tag), ...sums(r) }));
   }
 
+  /** Iterated as arrays: a report reads every customer's history (100k rows), one object each. */
   async planHistory(from: number, to: number): Promise<PlanSpan[]> {
-    const rows = this.all(
-      `SELECT customer, plan, CAST(mrr_pico AS TEXT) AS mrr_pico, from_ts, to_ts FROM customer_plan_history
-       WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) ORDER BY customer, from_ts`,
-      { from, to },
-    );
-    return rows.map((r) => ({
-      customer: String(r.customer),
-      plan: r.plan === null ? null : String(r.plan),
-      mrrPico: r.mrr_pico === null ? null : BigInt(r.mrr_pico as string),
-      from: Number(r.from_ts),
-      to: r.to_ts === null ? null : Number(r.to_ts),
-    }));
+    const rows = this.db
+      .prepare(
+        `SELECT customer, plan, ${money('mrr_pico')}, from_ts, to_ts FROM customer_plan_history
+         WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) ORDER BY customer, from_ts`,
+      )
+      .raw()
+      .iterate({ from, to }) as IterableIterator<
+      [string, string | null, number | string | null, number, number | null]
+    >;
+    const out: PlanSpan[] = [];
+    for (const r of rows)
+      out.push({
+        customer: r[0],
+        plan: r[1],
+        mrrPico: r[2] === null ? null : BigInt(r[2]),
+        from: r[3],
+        to: r[4],
+      });
+    return out;
   }
 
   /** Every positive wallet movement: top-ups (whatever their reason text); usage debits are negative. */
