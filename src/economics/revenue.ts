@@ -101,7 +101,8 @@ interface Group {
   days: number;
   units: bigint;
   topUp: bigint;
-  topUpByDay: Map<number, bigint>;
+  /** Created on the first top-up (most groups have none). */
+  topUpByDay?: Map<number, bigint>;
 }
 
 export function computeRevenue(input: RevenueInput, opts: { perDay?: boolean } = {}): RevenueResult {
@@ -132,7 +133,6 @@ export function computeRevenue(input: RevenueInput, opts: { perDay?: boolean } =
           days,
           units: 0n,
           topUp: 0n,
-          topUpByDay: new Map(),
         });
       }
     }
@@ -154,6 +154,7 @@ export function computeRevenue(input: RevenueInput, opts: { perDay?: boolean } =
     const g = groupAt(walletOwner.get(t.wallet), day);
     if (!g || basisOf(plans, g.owned.span) !== 'prepaid') continue;
     g.topUp += t.amountPico;
+    g.topUpByDay ??= new Map();
     g.topUpByDay.set(day, (g.topUpByDay.get(day) ?? 0n) + t.amountPico);
   }
 
@@ -194,7 +195,7 @@ export function computeRevenue(input: RevenueInput, opts: { perDay?: boolean } =
     const first = Math.max(g.owned.first, g.month, rangeFirst);
     const end = Math.min(g.owned.end, nextMonth(g.month), rangeEnd);
     for (let day = first; day < end; day += DAY_MS) {
-      const topUpPico = g.topUpByDay.get(day) ?? 0n;
+      const topUpPico = g.topUpByDay?.get(day) ?? 0n;
       days.push({
         customer: g.customer,
         day,

@@ -11,7 +11,7 @@ import { customerSpend } from './customer-spend.js';
 
 type Spend = Pick<UsageSums, 'costPico' | 'requests' | 'usedRequests'>;
 
-import { type HistoryGroups, type SegmentPricing, segmentsOf, withExtra } from './segment-source.js';
+import { type HistoryGroups, type SegmentPricing, sharedSegments, withExtra } from './segment-source.js';
 import type { Segment } from './segments.js';
 
 /** Sums over one plan tier's segments; percentiles come from the active segments' costs. */
@@ -101,7 +101,7 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
   const { groups, customers: roster, groupOf } = input.history;
   // Usage and the roster are both in customer order: one merge instead of a hash lookup per customer.
   const spend = await customerSpend(input.reader, b);
-  const shared = groups.map((g) => segmentsOf('', g.spans, b, base));
+  const shared = sharedSegments(groups, b, base);
   const split: string[] = [];
   groups.forEach((g, i) => {
     if ((shared[i] as Segment[]).length > 1) split.push(...g.customers);

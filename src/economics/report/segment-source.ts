@@ -97,6 +97,33 @@ export function groupHistory(history: readonly PlanSpan[]): HistoryGroups {
   return { groups, customers, groupOf: Int32Array.from(groupOf) };
 }
 
+/**
+ * Each group's segments in a bucket (without per-customer extra revenue). Groups whose spans clip to the
+ * same days of the bucket share one result: thousands of groups differ only in days outside it.
+ */
+export function sharedSegments(
+  groups: readonly HistoryGroup[],
+  bucket: Bucket,
+  pricing: Omit<SegmentPricing, 'extraRevenue' | 'extraCustomers'>,
+): Segment[][] {
+  const memo = new Map<string, Segment[]>();
+  const first = dayStart(bucket.from);
+  return groups.map((g) => {
+    let key = '';
+    for (const s of g.spans) {
+      const from = Math.max(dayStart(s.from), first);
+      const to = Math.min(s.to === null ? bucket.to : dayStart(s.to), bucket.to);
+      if (from < to) key += `${s.plan}|${s.mrrPico}|${from}|${to};`;
+    }
+    let segs = memo.get(key);
+    if (!segs) {
+      segs = segmentsOf('', g.spans, bucket, pricing);
+      memo.set(key, segs);
+    }
+    return segs;
+  });
+}
+
 /** Revenue and overhead summed over every customer with a plan span in the bucket (trend totals). */
 export function segmentTotals(
   groups: readonly HistoryGroup[],
@@ -106,21 +133,35 @@ export function segmentTotals(
   const { extraRevenue, extraCustomers, ...base } = pricing;
   let revenuePico = 0n;
   let overheadPico = 0n;
-  for (const g of groups) {
+  const shared = sharedSegments(groups, bucket, base);
+  groups.forEach((g, i) => {
     const n = BigInt(g.customers.length);
     const extra = extraRevenue && withExtra(g, extraCustomers);
-    for (const s of segmentsOf('', g.spans, bucket, base)) {
+    for (const s of shared[i] as Segment[]) {
       revenuePico += s.revenuePico * n;
       overheadPico += s.overheadPico * n;
       if (extra)
         for (const customer of extra)
           for (const [a, b] of s.ranges) revenuePico += extraRevenue(customer, s.plan, a, b);
     }
-  }
+  });
   return { revenuePico, overheadPico };
 }
 
-/** A group's customers that may earn extra revenue (all of them when the pricing does not say). */
+const extraOf = new WeakMap<ReadonlySet<string>, WeakMap<HistoryGroup, string[]>>();
+
+/** A group's customers that may earn extra revenue (all of them when the pricing does not say); memoised. */
 export function withExtra(g: HistoryGroup, extraCustomers: ReadonlySet<string> | undefined): string[] {
-  return extraCustomers ? g.customers.filter((c) => extraCustomers.has(c)) : g.customers;
+  if (!extraCustomers) return g.customers;
+  let byGroup = extraOf.get(extraCustomers);
+  if (!byGroup) {
+    byGroup = new WeakMap();
+    extraOf.set(extraCustomers, byGroup);
+  }
+  let list = byGroup.get(g);
+  if (!list) {
+    list = g.customers.filter((c) => extraCustomers.has(c));
+    byGroup.set(g, list);
+  }
+  return list;
 }
