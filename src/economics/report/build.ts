@@ -104,19 +104,14 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
       .reduce((n, d) => n + d.unpricedRequests, 0);
   }
 
-  // The weekly view: the last complete ISO week before `to` (or before now when `to` is later).
-  const end = Math.min(to, input.now);
-  const thisWeekStart = isoWeekStart(end) - WEEK_MS;
-  const week = async (start: number): Promise<WeekData> => {
-    const bucket: Bucket = { label: weekLabel(start), from: start, to: nextWeek(start), partial: false };
-    return {
-      bucket,
-      figures: await figuresOf(input, bucket),
-      dims: await reader.dimensionDays(start, nextWeek(start)),
-    };
-  };
-  const thisWeek = await week(thisWeekStart);
-  const lastWeek = await week(thisWeekStart - WEEK_MS);
+  const week = async (bucket: Bucket): Promise<WeekData> => ({
+    bucket,
+    figures: await figuresOf(input, bucket),
+    dims: await reader.dimensionDays(bucket.from, bucket.to),
+  });
+  const [thisBucket, lastBucket] = weeklyBuckets(to, input.now);
+  const thisWeek = await week(thisBucket);
+  const lastWeek = await week(lastBucket);
 
   // Weekly trend over the report's range: cost from the dimension rollup, revenue and overhead from the
   // segments (no per-customer cost is needed for totals). Customers with no plan span add no overhead here.
@@ -152,6 +147,18 @@ export async function buildReport(input: ReportInput): Promise<ReportResult> {
     weekly_trend: trend,
   };
   return { report, latestCosts };
+}
+
+/** The weekly view's weeks: the last complete ISO week before `to` (or before now when `to` is later), and the one before. */
+export function weeklyBuckets(to: number, now: number): [Bucket, Bucket] {
+  const thisWeek = isoWeekStart(Math.min(to, now)) - WEEK_MS;
+  const week = (start: number): Bucket => ({
+    label: weekLabel(start),
+    from: start,
+    to: nextWeek(start),
+    partial: false,
+  });
+  return [week(thisWeek), week(thisWeek - WEEK_MS)];
 }
 
 const weekLabel = (start: number): string => buckets('week', start, start + 1)[0]?.label ?? dayLabel(start);

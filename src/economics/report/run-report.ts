@@ -3,13 +3,15 @@ import type { EconomicsConfig } from '../../config/economics-schema.js';
 import type { ControlStore } from '../../limits/control-store.js';
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { usdToPico } from '../../util/money.js';
-import { type Bucket, daysInMonth, monthStart } from '../calendar.js';
+import { type Bucket, buckets, daysInMonth, monthStart } from '../calendar.js';
 import { overheadPerCustomerPico } from '../loaded-cost.js';
 import { mulDivRound } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
-import { buildReport, type ReportResult } from './build.js';
+import { buildReport, type ReportResult, weeklyBuckets } from './build.js';
+import { spendQuery } from './customer-spend.js';
 import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
+import { readAhead } from './read-ahead.js';
 import { groupHistory } from './segment-source.js';
 
 export interface ReportDeps {
@@ -24,6 +26,11 @@ export async function runReport(
   range: ReportRange,
   now: number,
 ): Promise<ReportResult & { caps: { label: string; usd: string }[] }> {
+  // Asked for first: on the SQLite reader they are read on another thread while this one works on.
+  const reader = readAhead(
+    deps.reader,
+    [...buckets(range.period, range.from, range.to), ...weeklyBuckets(range.to, now)].map(spendQuery),
+  );
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
   const overheadPico = overheadPerCustomerPico(deps.economics);
@@ -35,14 +42,14 @@ export async function runReport(
   const historyTo = Math.max(range.to, now);
   const history = await deps.reader.planHistory(historyFrom, historyTo);
 
-  const extra = await extraRevenue(deps.reader, history, plans, wallets, historyFrom, historyTo);
+  const extra = await extraRevenue(reader, history, plans, wallets, historyFrom, historyTo);
   const pricing = { prices, overheadPico, extraRevenue: extra?.of, extraCustomers: extra?.customers };
   const groups = groupHistory(history);
   const caps = plans
     .filter((p) => p.spec.budget?.unit === 'usd')
     .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
   const result = await buildReport({
-    reader: deps.reader,
+    reader,
     catalog: deps.catalog,
     period: range.period,
     from: range.from,

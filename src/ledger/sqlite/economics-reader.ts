@@ -12,8 +12,10 @@ import type {
   TopUp,
   UsageSums,
 } from '../../economics/reader.js';
-import { type SpendTable, SpendTableBuilder } from '../../economics/spend-table.js';
+import type { SpendTable } from '../../economics/spend-table.js';
 import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG, WEEK } from './rollup-sql.js';
+import { customersWhere, money, readSpend } from './spend-sql.js';
+import type { SpendThread } from './spend-thread.js';
 
 type Raw = Record<string, number | bigint | string | null>;
 /** A rollup row's sum columns as SQLite hands them back (SUMS/SUMMED below). */
@@ -21,31 +23,14 @@ type SumsRow = Record<Exclude<(typeof SUM_COLUMNS)[number], 'cost_pico'>, number
   cost_pico: number | string;
 };
 type Span = { a: number | null; b: number | null };
-const SPEND_SOURCE = {
-  month: [MONTH.table, 'month'],
-  week: [WEEK.table, 'week'],
-  day: [DETAIL.table, 'day'],
-} as const;
 const dayOf = (ts: number) => Math.floor(ts / DAY_MS) * DAY_MS;
 
-// Counts come back as plain numbers. Money comes back as an integer while it is a safe one (|x| < 2^53, any
-// customer-month under $9,007) and as exact decimal text beyond, so it never passes through a float.
-const SAFE = 9007199254740991;
-const money = (expr: string) =>
-  `CASE WHEN ${expr} BETWEEN -${SAFE} AND ${SAFE} THEN ${expr} ELSE CAST(${expr} AS TEXT) END`;
 const SUMS = SUM_COLUMNS.map((c) => (c === 'cost_pico' ? `${money('cost_pico')} AS cost_pico` : c)).join(
   ', ',
 );
 const SUMMED = SUM_COLUMNS.map((c) =>
   c === 'cost_pico' ? `${money('SUM(cost_pico)')} AS cost_pico` : `SUM(${c}) AS ${c}`,
 ).join(', ');
-/**
- * Optional customer filter: a JSON array bound as @customers. Written without an "IS NULL OR" so SQLite
- * looks the customers up by the primary key instead of scanning every row.
- */
-const customersWhere = (customers: readonly string[] | undefined): string =>
-  customers ? 'customer IN (SELECT value FROM json_each(@customers))' : '1';
-
 /** A row's sums. Named properties (not a loop over column names) keep the reads monomorphic: reports
  * decode hundreds of thousands of rows. */
 function sums(r: SumsRow): UsageSums {
@@ -70,7 +55,10 @@ function sums(r: SumsRow): UsageSums {
  * figure), plan history and wallet top-ups. Money is read as decimal text into a bigint, never via a float.
  */
 export class SqliteEconomicsReader implements EconomicsReader {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly spend?: SpendThread,
+  ) {}
 
   private all(sql: string, params: Record<string, unknown>): (Raw & SumsRow)[] {
     return this.db.prepare(sql).all(params) as (Raw & SumsRow)[];
@@ -93,28 +81,15 @@ export class SqliteEconomicsReader implements EconomicsReader {
     return rows.map((r) => ({ customer: String(r.customer), week: Number(r.week), ...sums(r) }));
   }
 
-  /** Iterated as arrays into typed columns: no object survives per row (see economics/spend-table.ts). */
+  /** On the spend thread when there is one (see spend-thread-main.ts), else on this connection. */
   async customerSpend(
     grain: SpendGrain,
     from: number,
     to: number,
     customers?: readonly string[],
   ): Promise<SpendTable> {
-    const sum = (c: string) => (grain === 'day' ? `SUM(${c})` : c);
-    const [table, key] = SPEND_SOURCE[grain];
-    const rows = this.db
-      .prepare(
-        `SELECT customer, ${key}, ${money(sum('cost_pico'))}, ${sum('requests')}, ${sum('used_requests')}
-         FROM ${table} WHERE ${key} >= @from AND ${key} < @to AND ${customersWhere(customers)}
-         ${grain === 'day' ? 'GROUP BY customer, day' : ''} ORDER BY customer, ${key}`,
-      )
-      .raw()
-      .iterate({ from, to, customers: customers ? JSON.stringify(customers) : null }) as IterableIterator<
-      [string, number, number | string, number, number]
-    >;
-    const out = new SpendTableBuilder();
-    for (const r of rows) out.push(r[0], r[1], BigInt(r[2]), r[3], r[4]);
-    return out.done();
+    const q = { grain, from, to, customers };
+    return this.spend ? this.spend.read(q) : readSpend(this.db, q);
   }
 
   async customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]> {

@@ -1,6 +1,5 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingWorker } from '../../util/sibling-worker.js';
 import { StoreBusyError } from '../store-busy.js';
 import type { WriteOp } from '../types.js';
 import type { ControlCall } from './control-writes.js';
@@ -35,20 +34,7 @@ export class LedgerThread {
     role: 'writer' | 'checkpointer' | 'control',
     private readonly busyMs = 0,
   ) {
-    // Same extension as this module: .js when built, .ts under the test runner's loader.
-    const ext = extname(fileURLToPath(import.meta.url));
-    const entry = new URL(`./ledger-thread-main${ext}`, import.meta.url);
-    this.worker =
-      ext === '.ts'
-        ? // Under the TypeScript test loader a worker must register tsx itself before importing a .ts entry.
-          new Worker(
-            `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`,
-            {
-              eval: true,
-              workerData: { file, role },
-            },
-          )
-        : new Worker(entry, { workerData: { file, role } });
+    this.worker = siblingWorker(import.meta.url, 'ledger-thread-main', { file, role });
     this.worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.seq);
       this.pending.delete(r.seq);

@@ -27,6 +27,7 @@ import { openLedger } from './open-ledger.js';
 import { PRUNE_CHUNK, preparePruneChunk, rebuildRollups } from './prune.js';
 import { DAY_MS, DETAIL, DIMS } from './rollup-sql.js';
 import { fromKeyRow, fromRequestRow, type KeyRowDb, type RequestRowDb } from './rows.js';
+import { SpendThread } from './spend-thread.js';
 
 const KEY_RECHECK_MS = 50;
 /** How long a control write on the control thread waits for a write lock held elsewhere before "busy". */
@@ -74,6 +75,8 @@ export class SqliteStore implements Store, Retention {
    * gateway's setting), so a write lock held by another process never blocks the event loop.
    * `controlBusyMs`: how long such a control write waits for that lock before failing with StoreBusyError.
    */
+  private spendThread: SpendThread | undefined;
+
   constructor(
     private readonly file: string,
     opts: { writerThread?: boolean; controlBusyMs?: number } = {},
@@ -142,7 +145,9 @@ export class SqliteStore implements Store, Retention {
 
   /** The economics reader on this store's connection (rollups, plan history, top-ups). */
   economics(): EconomicsReader {
-    return new SqliteEconomicsReader(this.db);
+    // Spend reads run on their own thread for file ledgers (an in-memory one has no file to share).
+    if (!this.db.memory) this.spendThread ??= new SpendThread(this.file);
+    return new SqliteEconomicsReader(this.db, this.spendThread);
   }
 
   async requests(q: RequestQuery): Promise<LedgerRow[]> {
@@ -242,6 +247,7 @@ export class SqliteStore implements Store, Retention {
   }
 
   async close(): Promise<void> {
+    await this.spendThread?.close();
     await this.writer?.close();
     await this.checkpointer?.close();
     await this.controlThread?.close();
