@@ -1,6 +1,7 @@
 // What the economics report, simulator and recommender read from storage: daily and monthly rollups
 // (kept in the same transaction as each ledger row, so they survive pruning of raw rows), plan history
 // and wallet top-ups. One interface; SQLite implements it now, Postgres later (storage/open.ts).
+import type { HistoryGroups } from './history-groups.js';
 import { type SpendTable, SpendTableBuilder } from './spend-table.js';
 
 /** Sums over a group of ledger rows. Money is integer pico-USD as bigint; counts are plain numbers. */
@@ -109,6 +110,8 @@ export interface EconomicsReader {
   tagDays(from: number, to: number): Promise<TagDay[]>;
   /** Every span overlapping [from, to), ordered by customer then from. */
   planHistory(from: number, to: number): Promise<PlanSpan[]>;
+  /** The same spans grouped by identical history (what reports price), without an object per span. */
+  historyGroups(from: number, to: number): Promise<HistoryGroups>;
   topUps(from: number, to: number): Promise<TopUp[]>;
   /** The earliest and latest request time in the ledger or its rollups (null when empty). */
   span(): Promise<{ first: number; last: number } | null>;

@@ -3,6 +3,7 @@
 // raw rows the test generated, never from the code under test.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { groupHistory } from '../../src/economics/history-groups.js';
 import type { SpendGrain, UsageSums } from '../../src/economics/reader.js';
 import { spendRows } from '../../src/economics/spend-table.js';
 import type { LedgerRow, UsageDimension, UsageGroup } from '../../src/ledger/types.js';
@@ -530,6 +531,27 @@ export function tests(name: string, make: () => Promise<Storage>): void {
         { customer: 'acme', plan: 'starter', mrrPico: null, from: jan - DAY, to: jan + 10 * DAY },
         { customer: 'acme', plan: 'pro', mrrPico: 120_000_000_000_000n, from: jan + 10 * DAY, to: null },
       ]);
+      // Grouped: customers with the same spans (as whole days) share a group; times within a day do not matter.
+      ins.run('initech', 'starter', null, jan - DAY + 3_600_000, jan + 10 * DAY + 60_000);
+      ins.run('initech', 'pro', 120_000_000_000_000n, jan + 10 * DAY + 60_000, null);
+      ins.run('umbrella', 'pro', null, jan + 3 * DAY, null);
+      const groups = await s.economics.historyGroups(jan, feb);
+      assert.deepEqual(groups.customers, ['acme', 'initech', 'umbrella']);
+      assert.deepEqual([...groups.groupOf], [0, 0, 1]);
+      assert.deepEqual(groups.groups, [
+        {
+          customers: ['acme', 'initech'],
+          spans: [
+            { customer: '', plan: 'starter', mrrPico: null, from: jan - DAY, to: jan + 10 * DAY },
+            { customer: '', plan: 'pro', mrrPico: 120_000_000_000_000n, from: jan + 10 * DAY, to: null },
+          ],
+        },
+        {
+          customers: ['umbrella'],
+          spans: [{ customer: '', plan: 'pro', mrrPico: null, from: jan + 3 * DAY, to: null }],
+        },
+      ]);
+      assert.deepEqual(groups, groupHistory(await s.economics.planHistory(jan, feb)));
     });
   });
 }

@@ -1,3 +1,4 @@
+import { groupHistory } from '../../src/economics/history-groups.js';
 import type {
   CustomerDay,
   CustomerDetailDay,
@@ -74,6 +75,9 @@ export function memoryReader(
     },
     async tagDays(): Promise<TagDay[]> {
       return [];
+    },
+    async historyGroups(from, to) {
+      return groupHistory(await this.planHistory(from, to));
     },
     async planHistory(from, to) {
       return spans.filter((s) => s.from < to && (s.to === null || s.to > from));

@@ -1,6 +1,8 @@
 // An in-memory EconomicsReader built from arrays of ledger rows (plus plan spans and top-ups): a stand-in
 // for the rollups reader in tests. Written independently of src/economics so tests do not check the code
 // under test against itself.
+
+import { groupHistory } from '../../src/economics/history-groups.js';
 import type {
   CustomerDay,
   CustomerDetailDay,
@@ -173,6 +175,9 @@ export function memoryReader(
         m.set(k, g);
       }
       return [...m.values()].map((g) => ({ tag: g.tag, day: g.day, ...sums(g.rows) }));
+    },
+    async historyGroups(from, to) {
+      return groupHistory(await this.planHistory(from, to));
     },
     async planHistory(from, to) {
       return plans

@@ -11,7 +11,8 @@ import { customerSpend } from './customer-spend.js';
 
 type Spend = Pick<UsageSums, 'costPico' | 'requests' | 'usedRequests'>;
 
-import { type HistoryGroups, type SegmentPricing, sharedSegments, withExtra } from './segment-source.js';
+import type { HistoryGroups } from '../history-groups.js';
+import { type SegmentPricing, sharedSegments, withExtra } from './segment-source.js';
 import type { Segment } from './segments.js';
 
 /** Sums over one plan tier's segments; percentiles come from the active segments' costs. */

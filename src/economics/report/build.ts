@@ -2,6 +2,7 @@
 // per dimension: every figure comes from the integer rollups, never from raw rows.
 import type { PriceCatalog } from '../../pricing/catalog.js';
 import { type Bucket, buckets, dayLabel, isoWeekStart, nextWeek, type PeriodKind } from '../calendar.js';
+import type { HistoryGroups } from '../history-groups.js';
 import { marginText, percentText, usd } from '../ratio.js';
 import type { EconomicsReader } from '../reader.js';
 import { breakdown, byTag, modelClasses } from './breakdowns.js';
@@ -9,7 +10,7 @@ import { type BucketFigures, bucketFigures } from './bucket-figures.js';
 import { cacheRows } from './cache.js';
 import { concentration } from './concentration.js';
 import { type ModelClassConfig, modelClassifier } from './model-class.js';
-import { type HistoryGroups, type SegmentPricing, segmentTotals } from './segment-source.js';
+import { type SegmentPricing, segmentTotals } from './segment-source.js';
 import { tierRows } from './tiers.js';
 import {
   type BucketReport,

@@ -2,6 +2,7 @@
 // customers on plans that bill overage or are prepaid need it, so only their usage is read.
 import type { StoredPlan } from '../../limits/control-store.js';
 import { DAY_MS, dayStart, monthStart, nextMonth } from '../calendar.js';
+import { type HistoryGroups, spansOf } from '../history-groups.js';
 import { mulDivRound } from '../ratio.js';
 import type { CustomerDetailDay, EconomicsReader, PlanSpan } from '../reader.js';
 import { computeRevenue } from '../revenue.js';
@@ -16,7 +17,7 @@ export interface Extra {
 
 export async function extraRevenue(
   reader: EconomicsReader,
-  history: readonly PlanSpan[],
+  history: HistoryGroups,
   plans: readonly StoredPlan[],
   wallets: ReadonlyMap<string, string>,
   from: number,
@@ -25,7 +26,8 @@ export async function extraRevenue(
   const special = new Set(
     plans.filter((p) => p.spec.overage !== undefined || Number(p.spec.priceUsd) === 0).map((p) => p.name),
   );
-  const spans = history.filter((s) => s.plan !== null && special.has(s.plan) && s.mrrPico === null);
+  const counts = (s: PlanSpan) => s.plan !== null && special.has(s.plan) && s.mrrPico === null;
+  const spans = spansOf(history, (g) => g.spans.some(counts)).filter(counts);
   if (spans.length === 0) return undefined;
   const customers = [...new Set(spans.map((s) => s.customer))];
   // Overage is billed per whole calendar month, so usage is read for whole months.
@@ -127,11 +129,14 @@ async function overageUsage(
     }
     out.push({ ...m, day: m.month, feature: '', model: '', provider: '' });
   }
-  if (detailFor.size > 0) {
-    for (const d of await reader.customerDetailDays(first, end, [...detailFor])) {
-      if (needsDetail.has(d.customer) || split.has(`${d.customer}\u0000${monthStart(d.day)}`)) out.push(d);
-    }
-  }
+  // Per-feature credits need each feature's usage; a split month only needs its days.
+  if (needsDetail.size > 0)
+    for (const d of await reader.customerDetailDays(first, end, [...needsDetail])) out.push(d);
+  const dailyOnly = [...detailFor].filter((c) => !needsDetail.has(c));
+  if (dailyOnly.length > 0)
+    for (const d of await reader.customerDays(first, end, dailyOnly))
+      if (split.has(`${d.customer}\u0000${monthStart(d.day)}`))
+        out.push({ ...d, feature: '', model: '', provider: '' });
   return out;
 }
 

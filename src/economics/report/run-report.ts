@@ -12,7 +12,6 @@ import { spendQuery } from './customer-spend.js';
 import { extraRevenue } from './extra-revenue.js';
 import type { ReportRange } from './options.js';
 import { readAhead } from './read-ahead.js';
-import { groupHistory } from './segment-source.js';
 
 export interface ReportDeps {
   reader: EconomicsReader;
@@ -27,9 +26,10 @@ export async function runReport(
   now: number,
 ): Promise<ReportResult & { caps: { label: string; usd: string }[] }> {
   // Asked for first: on the SQLite reader they are read on another thread while this one works on.
+  const weeks = weeklyBuckets(range.to, now);
   const reader = readAhead(
     deps.reader,
-    [...buckets(range.period, range.from, range.to), ...weeklyBuckets(range.to, now)].map(spendQuery),
+    [...buckets(range.period, range.from, range.to), ...weeks].map(spendQuery),
   );
   const plans = await deps.control.listPlans();
   const prices = new Map(plans.map((p) => [p.name, usdToPico(p.spec.priceUsd)]));
@@ -37,14 +37,14 @@ export async function runReport(
   // Wallets matter only for prepaid plans (whose revenue is their wallet's top-ups).
   const prepaid = [...prices.values()].some((price) => price === 0n);
   const wallets = new Map(prepaid ? (await deps.control.listCustomers()).map((c) => [c.id, c.wallet]) : []);
-  // Plan history is read once for the whole range and the weekly view (which may reach back before it).
-  const historyFrom = Math.min(range.from, now - 21 * 86_400_000);
-  const historyTo = Math.max(range.to, now);
-  const history = await deps.reader.planHistory(historyFrom, historyTo);
+  // Plan history is read once for the range and the weekly view's weeks (which may start before it; they
+  // end at the range's end or earlier).
+  const historyFrom = Math.min(range.from, weeks[1].from);
+  const historyTo = Math.max(range.to, weeks[0].to);
+  const history = await deps.reader.historyGroups(historyFrom, historyTo);
 
   const extra = await extraRevenue(reader, history, plans, wallets, historyFrom, historyTo);
   const pricing = { prices, overheadPico, extraRevenue: extra?.of, extraCustomers: extra?.customers };
-  const groups = groupHistory(history);
   const caps = plans
     .filter((p) => p.spec.budget?.unit === 'usd')
     .map((p) => ({ label: `${p.name} cap`, usd: p.spec.budget?.amount ?? '0' }));
@@ -56,7 +56,7 @@ export async function runReport(
     to: range.to,
     now,
     prices,
-    groups,
+    groups: history,
     pricing,
     // A customer without a plan span still costs its overhead for the bucket's days.
     overheadFor: (b: Bucket) =>

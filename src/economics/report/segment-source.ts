@@ -3,6 +3,7 @@
 // its days ÷ the days of the month, rounded half up to the pico once per (customer, span, month): a whole
 // month on one plan is exactly its price.
 import { type Bucket, DAY_MS, dayStart, daysInMonth, monthStart, nextMonth } from '../calendar.js';
+import type { HistoryGroup } from '../history-groups.js';
 import { mulDivRound } from '../ratio.js';
 import type { PlanSpan } from '../reader.js';
 import type { Segment } from './segments.js';
@@ -49,52 +50,6 @@ export function segmentsOf(
     (seg.ranges as [number, number][]).push([from, to]);
   }
   return [...byPlan.values()];
-}
-
-/** Customers grouped by identical history (plan, MRR and days): most share one, computed once per bucket. */
-export interface HistoryGroup {
-  spans: readonly PlanSpan[];
-  customers: string[];
-}
-
-/** The groups, and every customer in id order with the index of its group (for merging with usage). */
-export interface HistoryGroups {
-  groups: HistoryGroup[];
-  /** Ascending by id (ids are ASCII: JS and SQLite order them alike). */
-  customers: string[];
-  groupOf: Int32Array;
-}
-
-/** Groups spans ordered by customer then start (once per report: the grouping does not depend on buckets). */
-export function groupHistory(history: readonly PlanSpan[]): HistoryGroups {
-  const index = new Map<string, number>();
-  const groups: HistoryGroup[] = [];
-  const customers: string[] = [];
-  const groupOf: number[] = [];
-  let i = 0;
-  while (i < history.length) {
-    const customer = (history[i] as PlanSpan).customer;
-    let j = i;
-    let key = '';
-    while (j < history.length && (history[j] as PlanSpan).customer === customer) {
-      const s = history[j] as PlanSpan;
-      key += `${s.plan}|${s.mrrPico}|${dayStart(s.from)}|${s.to === null ? '' : dayStart(s.to)};`;
-      j++;
-    }
-    let g = index.get(key);
-    if (g === undefined) {
-      g = groups.length;
-      index.set(key, g);
-      groups.push({ spans: history.slice(i, j), customers: [] });
-    }
-    (groups[g] as HistoryGroup).customers.push(customer);
-    if (customers.length > 0 && !((customers[customers.length - 1] as string) < customer))
-      throw new Error(`plan history is not ordered by customer (${customer})`);
-    customers.push(customer);
-    groupOf.push(g);
-    i = j;
-  }
-  return { groups, customers, groupOf: Int32Array.from(groupOf) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { groupsFromKeys, type HistoryGroups } from '../../economics/history-groups.js';
 import type {
   CustomerDay,
   CustomerDetailDay,
@@ -167,6 +168,21 @@ export class SqliteEconomicsReader implements EconomicsReader {
         to: r[4],
       });
     return out;
+  }
+
+  /** Grouped in SQL: one row per customer with its spans as one key (see economics/history-groups.ts). */
+  async historyGroups(from: number, to: number): Promise<HistoryGroups> {
+    const day = (c: string) => `((${c} / ${DAY_MS}) * ${DAY_MS})`;
+    const span = `COALESCE(plan, '') || char(31) || COALESCE(CAST(mrr_pico AS TEXT), '') || char(31) ||
+      ${day('from_ts')} || char(31) || COALESCE(${day('to_ts')}, '')`;
+    const rows = this.db
+      .prepare(
+        `SELECT customer, group_concat(${span}, char(30) ORDER BY from_ts) FROM customer_plan_history
+         WHERE from_ts < @to AND (to_ts IS NULL OR to_ts > @from) GROUP BY customer ORDER BY customer`,
+      )
+      .raw()
+      .iterate({ from, to }) as IterableIterator<[string, string]>;
+    return groupsFromKeys(rows);
   }
 
   /** Every positive wallet movement: top-ups (whatever their reason text); usage debits are negative. */
