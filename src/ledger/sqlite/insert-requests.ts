@@ -45,8 +45,9 @@ function prepareInsertRow(db: Database.Database): (r: LedgerRow) => boolean {
  * wallet movements, events) commits together. Every op is idempotent: rows and wallet entries by id,
  * events by dedupe key, releases by reservation id; so a retried batch changes nothing twice. A row
  * pruned before (an old row imported or replayed again) is not inserted: its sums are in the rollups.
+ * Returns how many of the ops' ledger rows were new (the rest were already in, or pruned before).
  */
-export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]) => void {
+export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]) => number {
   const insertRow = prepareInsertRow(db);
   const deltas = new RollupDeltas(db);
   const prunedCheck = preparePrunedCheck(db);
@@ -56,13 +57,17 @@ export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]
   const event = db.prepare('INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)');
   const apply = db.transaction((ops: readonly WriteOp[]) => {
     const horizon = prunedCheck.horizon();
+    let inserted = 0;
     for (const op of ops) {
       if (op.reserve) {
         const r = op.reserve;
         reserve.run(r.id, r.customer, r.createdAt, r.expiresAt, r.spec);
       }
       const r = op.request;
-      if (r && !(r.ts < horizon && prunedCheck.pruned(r.id)) && insertRow(r)) deltas.add(r);
+      if (r && !(r.ts < horizon && prunedCheck.pruned(r.id)) && insertRow(r)) {
+        deltas.add(r);
+        inserted++;
+      }
       if (op.wallet) {
         const w = op.wallet;
         wallet.run(w.id, w.wallet, w.ts, w.amountPico, w.reason, w.requestId, w.note);
@@ -71,10 +76,11 @@ export function prepareApplyOps(db: Database.Database): (ops: readonly WriteOp[]
       if (op.release) release.run(op.release);
     }
     deltas.flush();
+    return inserted;
   });
   return (ops) => {
     try {
-      apply(ops);
+      return apply(ops);
     } finally {
       deltas.clear();
     }
