@@ -11,13 +11,13 @@ export const BATCH_ROWS = 10_000;
 /**
  * Writes rows through the ledger's op path (prepareApplyOps: the gateway's own transaction, so whatever
  * else that path maintains with each row is maintained for imported rows too), one transaction per batch.
- * Ids the ledger holds are counted as present and not written again.
+ * Ids the ledger holds (or held before a prune) are counted as present and not written again: the insert
+ * itself tells, so no id is looked up twice.
  */
 export class LedgerBatchWriter {
   private readonly db: Database.Database;
   private readonly apply: ReturnType<typeof prepareApplyOps>;
-  private readonly exists: Database.Statement;
-  private pending: LedgerRow[] = [];
+  private pending: { request: LedgerRow }[] = [];
   imported = 0;
   /** Rows whose request id the ledger (or this import) already holds: re-importing adds nothing twice. */
   present = 0;
@@ -25,30 +25,20 @@ export class LedgerBatchWriter {
   constructor(private readonly file: string) {
     this.db = openLedger(file, { writable: true });
     this.apply = prepareApplyOps(this.db);
-    this.exists = this.db.prepare('SELECT 1 FROM requests WHERE id = ?').pluck();
   }
 
-  add(row: LedgerRow): void {
-    this.pending.push(row);
+  add(request: LedgerRow): void {
+    this.pending.push({ request });
     if (this.pending.length >= BATCH_ROWS) this.flush();
   }
 
   /** Writes what is pending; call once at the end. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const rows = this.pending;
+    const ops = this.pending;
     this.pending = [];
-    const commit = this.db.transaction(() => {
-      const inBatch = new Set<string>();
-      const ops = [];
-      for (const request of rows) {
-        if (inBatch.has(request.id) || this.exists.get(request.id) !== undefined) continue;
-        inBatch.add(request.id);
-        ops.push({ request });
-      }
-      this.apply(ops);
-      return ops.length;
-    });
+    // IMMEDIATE: the write lock is taken first (apply's own transaction nests inside this one).
+    const commit = this.db.transaction(() => this.apply(ops));
     let written: number;
     try {
       written = commit.immediate();
@@ -60,7 +50,7 @@ export class LedgerBatchWriter {
       throw e;
     }
     this.imported += written;
-    this.present += rows.length - written;
+    this.present += ops.length - written;
   }
 
   close(): void {
