@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import { openJournal } from '../src/journal/replay.js';
 import { MIGRATIONS } from '../src/ledger/sqlite/migrations.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
+import type { LedgerRow } from '../src/ledger/types.js';
 import { LedgerWriter } from '../src/ledger/writer.js';
 import { parseTags } from '../src/pipeline/tags.js';
 import { PriceCatalog } from '../src/pricing/catalog.js';
@@ -234,6 +235,46 @@ describe('tags in the request journal', () => {
     );
     journal.close();
     await store.close();
+  });
+});
+
+describe('rollup sums past 2^53 pico-USD', () => {
+  test('cost stays exact in every rollup, within one transaction and across several', async () => {
+    const file = join(tmp(), 'l.db');
+    const s = openStorage({ db: file });
+    const base = randomRows(11, 1)[0]!;
+    const row = (i: number, costPico: number): LedgerRow => ({
+      ...base,
+      id: `big_${i}`,
+      ts: Date.UTC(2026, 2, 10, 12),
+      customer: 'acme',
+      costPico,
+      unpriced: false,
+      tags: ['big'],
+    });
+    // Each cost is exact as a number; their sum is not (2^53 is the last integer a double counts to).
+    const costs = [2 ** 53 - 1, 2 ** 53 - 3, 2 ** 52 + 1, 2 ** 60, 7, 2 ** 53 - 5];
+    await s.store.append(costs.slice(0, 4).map((c, i) => row(i, c)));
+    await s.store.append(costs.slice(4).map((c, i) => row(4 + i, c)));
+    await s.close();
+    const want = costs.reduce((sum, c) => sum + BigInt(c), 0n);
+    assert.ok(want > 2n ** 60n);
+    const db = new Database(file, { readonly: true });
+    try {
+      db.defaultSafeIntegers(true);
+      for (const table of [
+        'rollup_customer_detail_day',
+        'rollup_customer_month',
+        'rollup_customer_week',
+        'rollup_dims_day',
+        'rollup_tag_day',
+      ]) {
+        const got = db.prepare(`SELECT requests, cost_pico FROM ${table}`).all();
+        assert.deepEqual(got, [{ requests: BigInt(costs.length), cost_pico: want }], table);
+      }
+    } finally {
+      db.close();
+    }
   });
 });
 

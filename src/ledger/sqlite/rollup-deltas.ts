@@ -1,33 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { LedgerRow } from '../types.js';
-import { DAY_MS, DETAIL, DIMS, MONTH, TAG, upsertSql, WEEK } from './rollup-sql.js';
+import { GroupTable } from './group-table.js';
+import { DAY_MS, DETAIL, DIMS, MONTH, SUM_COLUMNS, TAG, upsertSql, WEEK } from './rollup-sql.js';
 
-/**
- * One group's sums in SUM_COLUMNS order (rollup-sql.ts); `counts` holds every column but cost_pico, which
- * is a bigint of its own (pico-USD sums may pass 2^53).
- */
-interface Group {
-  keys: (string | number)[];
-  counts: number[];
-  cost: bigint;
-}
-
-/** A row's counts, in SUM_COLUMNS order without cost_pico (the same sums as RAW_SUMS over raw rows). */
-function rowCounts(r: LedgerRow): number[] {
-  const input = r.inputTokens + r.cacheReadTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens;
-  return [
-    1,
-    input + r.outputTokens > 0 ? 1 : 0,
-    r.inputTokens,
-    r.outputTokens,
-    r.cacheReadTokens,
-    r.cacheWrite5mTokens + r.cacheWrite1hTokens,
-    r.cacheHit ? 1 : 0,
-    r.cacheHit ? input : 0,
-    r.unpriced ? 1 : 0,
-    r.estimated ? 1 : 0,
-    r.status >= 400 ? 1 : 0,
-  ];
+/** One customer's groups in a transaction: detail by dims group, month and week by their start. */
+interface CustomerGroups {
+  detail: Map<number, number>;
+  month: Map<number, number>;
+  week: Map<number, number>;
 }
 
 function monthOf(ts: number): number {
@@ -38,77 +18,130 @@ function monthOf(ts: number): number {
 /**
  * The rollup changes of one write transaction, gathered per group in memory and upserted once per group
  * at its end (a batch of calls from a few customers touches a few groups): inside the same transaction as
- * the rows, so a crash keeps both or neither.
+ * the rows, so a crash keeps both or neither. A row builds one key string (its day × dims); its customer's
+ * detail, month and week groups are found from that group's number and the customer.
  */
 export class RollupDeltas {
-  private readonly detail = new Map<string, Group>();
-  private readonly month = new Map<string, Group>();
-  private readonly week = new Map<string, Group>();
-  private readonly dims = new Map<string, Group>();
-  private readonly tags = new Map<string, Group>();
-  private readonly upserts: [Map<string, Group>, Database.Statement][];
+  private readonly detail: GroupTable;
+  private readonly month: GroupTable;
+  private readonly week: GroupTable;
+  private readonly dims: GroupTable;
+  private readonly tag: GroupTable;
+  private readonly dimsOf = new Map<string, number>();
+  private readonly tagOf = new Map<string, number>();
+  private readonly customers = new Map<string, CustomerGroups>();
+  /** The row being added, as sums in SUM_COLUMNS order (reused). */
+  private readonly row = new Float64Array(SUM_COLUMNS.length);
+  /** The last row's day and its month and ISO week (rows come in runs of one day). */
+  private day = Number.NaN;
+  private monthStart = 0;
+  private weekStart = 0;
 
   constructor(db: Database.Database) {
-    this.upserts = [
-      [this.detail, db.prepare(upsertSql(DETAIL))],
-      [this.month, db.prepare(upsertSql(MONTH))],
-      [this.week, db.prepare(upsertSql(WEEK))],
-      [this.dims, db.prepare(upsertSql(DIMS))],
-      [this.tags, db.prepare(upsertSql(TAG))],
-    ];
+    this.detail = new GroupTable(db.prepare(upsertSql(DETAIL)), DETAIL.keys.length);
+    this.month = new GroupTable(db.prepare(upsertSql(MONTH)), MONTH.keys.length);
+    this.week = new GroupTable(db.prepare(upsertSql(WEEK)), WEEK.keys.length);
+    this.dims = new GroupTable(db.prepare(upsertSql(DIMS)), DIMS.keys.length);
+    this.tag = new GroupTable(db.prepare(upsertSql(TAG)), TAG.keys.length);
   }
 
   /** Adds a row that was really inserted (not a duplicate). */
   add(r: LedgerRow): void {
-    const counts = rowCounts(r);
-    const cost = BigInt(r.costPico ?? 0);
+    const carry = rowSums(r, this.row);
     const day = Math.floor(r.ts / DAY_MS) * DAY_MS;
+    if (day !== this.day) {
+      this.day = day;
+      this.monthStart = monthOf(day);
+      this.weekStart = day - ((day / DAY_MS + 3) % 7) * DAY_MS; // 1970-01-01 was a Thursday
+    }
     const model = r.modelServed ?? r.modelRequested;
-    const dims = `${day}\u0000${r.feature}\u0000${model}\u0000${r.provider}`;
-    add(this.detail, `${r.customer}\u0000${dims}`, counts, cost, () => [
-      r.customer,
-      day,
-      r.feature,
-      model,
-      r.provider,
-    ]);
-    const month = monthOf(r.ts);
-    add(this.month, `${r.customer}\u0000${month}`, counts, cost, () => [r.customer, month]);
-    const week = day - ((day / DAY_MS + 3) % 7) * DAY_MS; // 1970-01-01 was a Thursday
-    add(this.week, `${week}\u0000${r.customer}`, counts, cost, () => [week, r.customer]);
-    add(this.dims, dims, counts, cost, () => [day, r.feature, model, r.provider]);
-    for (const tag of r.tags ?? []) add(this.tags, `${day}\u0000${tag}`, counts, cost, () => [day, tag]);
+    const dimsKey = `${day}\u0000${r.feature}\u0000${model}\u0000${r.provider}`;
+    let dims = this.dimsOf.get(dimsKey);
+    if (dims === undefined) {
+      dims = this.dims.open(day, r.feature, model, r.provider);
+      this.dimsOf.set(dimsKey, dims);
+    }
+    this.dims.add(dims, this.row, carry);
+    let c = this.customers.get(r.customer);
+    if (c === undefined) {
+      c = { detail: new Map(), month: new Map(), week: new Map() };
+      this.customers.set(r.customer, c);
+    }
+    let g = c.detail.get(dims);
+    if (g === undefined) {
+      g = this.detail.open(r.customer, day, r.feature, model, r.provider);
+      c.detail.set(dims, g);
+    }
+    this.detail.add(g, this.row, carry);
+    g = c.month.get(this.monthStart);
+    if (g === undefined) {
+      g = this.month.open(r.customer, this.monthStart);
+      c.month.set(this.monthStart, g);
+    }
+    this.month.add(g, this.row, carry);
+    g = c.week.get(this.weekStart);
+    if (g === undefined) {
+      g = this.week.open(this.weekStart, r.customer);
+      c.week.set(this.weekStart, g);
+    }
+    this.week.add(g, this.row, carry);
+    if (r.tags)
+      for (const tag of r.tags) {
+        const tagKey = `${day}\u0000${tag}`;
+        g = this.tagOf.get(tagKey);
+        if (g === undefined) {
+          g = this.tag.open(day, tag);
+          this.tagOf.set(tagKey, g);
+        }
+        this.tag.add(g, this.row, carry);
+      }
   }
 
-  /** Upserts every gathered group (keys, counts, cost in column order) and starts empty again. */
+  /** Upserts every gathered group and starts empty again. */
   flush(): void {
-    for (const [groups, stmt] of this.upserts) {
-      for (const g of groups.values()) {
-        const c = g.counts;
-        stmt.run(...g.keys, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], g.cost, c[8], c[9], c[10]);
-      }
-      groups.clear();
-    }
+    this.detail.flush();
+    this.month.flush();
+    this.week.flush();
+    this.dims.flush();
+    this.tag.flush();
+    this.forget();
   }
 
   /** Forgets what was gathered (the transaction rolled back). */
   clear(): void {
-    for (const [groups] of this.upserts) groups.clear();
+    for (const t of [this.detail, this.month, this.week, this.dims, this.tag]) t.clear();
+    this.forget();
+  }
+
+  private forget(): void {
+    this.dimsOf.clear();
+    this.tagOf.clear();
+    this.customers.clear();
   }
 }
 
-function add(
-  groups: Map<string, Group>,
-  key: string,
-  counts: readonly number[],
-  cost: bigint,
-  keys: () => (string | number)[],
-): void {
-  const g = groups.get(key);
-  if (!g) {
-    groups.set(key, { keys: keys(), counts: counts.slice(), cost });
-    return;
+/**
+ * A row's sums in SUM_COLUMNS order (the same sums as RAW_SUMS over raw rows), written into `out`.
+ * Returns the row's cost as a bigint when it is past 2^53 (then 0 in `out`); BigInt throws for a fraction.
+ */
+function rowSums(r: LedgerRow, out: Float64Array): bigint | undefined {
+  const input = r.inputTokens + r.cacheReadTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+  out[0] = 1;
+  out[1] = input + r.outputTokens > 0 ? 1 : 0;
+  out[2] = r.inputTokens;
+  out[3] = r.outputTokens;
+  out[4] = r.cacheReadTokens;
+  out[5] = r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+  out[6] = r.cacheHit ? 1 : 0;
+  out[7] = r.cacheHit ? input : 0;
+  out[9] = r.unpriced ? 1 : 0;
+  out[10] = r.estimated ? 1 : 0;
+  out[11] = r.status >= 400 ? 1 : 0;
+  const cost = r.costPico ?? 0;
+  if (Number.isSafeInteger(cost)) {
+    out[8] = cost;
+    return undefined;
   }
-  for (let i = 0; i < counts.length; i++) (g.counts[i] as number) += counts[i] as number;
-  g.cost += cost;
+  out[8] = 0;
+  return BigInt(cost);
 }
