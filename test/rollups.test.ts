@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
+import { spendRows } from '../src/economics/spend-table.js';
 import { openJournal } from '../src/journal/replay.js';
+import { SqliteEconomicsReader } from '../src/ledger/sqlite/economics-reader.js';
 import { MIGRATIONS } from '../src/ledger/sqlite/migrations.js';
+import { SpendThread } from '../src/ledger/sqlite/spend-thread.js';
 import { SqliteStore } from '../src/ledger/sqlite/store.js';
 import type { LedgerRow } from '../src/ledger/types.js';
 import { LedgerWriter } from '../src/ledger/writer.js';
@@ -293,4 +296,25 @@ describe('parseTags', () => {
     );
     assert.throws(() => parseTags(' '), /x-margin-tags: each tag/);
   });
+});
+
+test('per-customer spend: a spend thread that cannot open its ledger falls back to the reader’s own connection', async () => {
+  const s = await openStorage({ db: join(tmp(), 'spend.db') }, { writerThread: true });
+  try {
+    const rows = randomRows(9, 120);
+    await s.store.append(rows);
+    const db = (s.store as unknown as { db: Database.Database }).db;
+    const from = Date.parse('2025-01-01T00:00:00Z');
+    const to = Date.parse('2027-01-01T00:00:00Z');
+    const own = await new SqliteEconomicsReader(db).customerSpend('month', from, to);
+    const broken = new SpendThread(join(tmp(), 'missing', 'nothing.db'));
+    const viaBroken = await new SqliteEconomicsReader(db, broken).customerSpend('month', from, to);
+    await broken.close();
+    assert.ok(own.length > 3, 'the ledger has customer months');
+    assert.deepEqual(spendRows(viaBroken), spendRows(own));
+    // And the store's own thread answers the same.
+    assert.deepEqual(spendRows(await s.economics.customerSpend('month', from, to)), spendRows(own));
+  } finally {
+    await s.close();
+  }
 });

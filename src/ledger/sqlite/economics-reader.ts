@@ -90,7 +90,8 @@ export class SqliteEconomicsReader implements EconomicsReader {
     customers?: readonly string[],
   ): Promise<SpendTable> {
     const q = { grain, from, to, customers };
-    return this.spend ? this.spend.read(q) : readSpend(this.db, q);
+    // A thread that cannot serve (it failed to start or died) costs speed, never the answer.
+    return this.spend ? this.spend.read(q).catch(() => readSpend(this.db, q)) : readSpend(this.db, q);
   }
 
   async customerDays(from: number, to: number, customers?: readonly string[]): Promise<CustomerDay[]> {
