@@ -1,7 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import type { LedgerRow } from '../../ledger/types.js';
 import { readLines } from './read-jsonl.js';
 
@@ -76,13 +74,16 @@ function decode(text: string): LedgerRow {
 /**
  * The rows the check pass accepted, kept in a temporary file until it is known they may all be written:
  * the write pass then writes exactly what was checked, without reading and validating the logs again.
+ * The caller owns the file's directory (and removes it).
  */
 export class SpillFile {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'margin-import-'));
-  private readonly file = join(this.dir, 'rows.jsonl');
-  private readonly out: WriteStream = createWriteStream(this.file);
+  private readonly out: WriteStream;
   private pending: string[] = [];
   rows = 0;
+
+  constructor(readonly file: string) {
+    this.out = createWriteStream(file);
+  }
 
   /** Resolves at once unless the file is behind, so the reader is paused instead of filling memory. */
   add(row: LedgerRow): Promise<void> | undefined {
@@ -106,21 +107,24 @@ export class SpillFile {
     );
   }
 
-  /** The spilled rows in order, a chunk at a time; `onBytes` hears how far through the file reading is. */
-  async *read(onBytes?: (bytes: number) => void): AsyncGenerator<LedgerRow[]> {
-    const input = createReadStream(this.file, { highWaterMark: 1 << 20 });
-    for await (const { lines } of readLines(input)) {
-      yield lines.map(decode);
-      onBytes?.(input.bytesRead);
-    }
-  }
-
   get bytes(): number {
     return this.out.bytesWritten;
   }
 
-  remove(): void {
+  /** Stops writing (the import failed); the file goes with its directory. */
+  destroy(): void {
     this.out.destroy();
-    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A spill file's rows in order, a chunk at a time; `onBytes` hears how far through the file reading is. */
+export async function* readSpill(
+  file: string,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<LedgerRow[]> {
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  for await (const { lines } of readLines(input)) {
+    yield lines.map(decode);
+    onBytes?.(input.bytesRead);
   }
 }
