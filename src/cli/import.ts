@@ -35,7 +35,7 @@ Pricing: a row without a cost is priced from the catalog at its timestamp (with 
 
 Errors: a bad row is reported as FILE:LINE: field: problem and never imported. All files are checked
   first: with more than --max-errors bad rows nothing at all is imported and the exit code is 1;
-  otherwise the good rows are imported in batches of 10,000 per transaction. Re-importing adds nothing
+  otherwise the good rows are imported in batches of 100,000 per transaction. Re-importing adds nothing
   twice (rows are keyed by request_id): if writing stops part-way (the ledger busy, the process killed),
   run the same import again and only the missing rows are added. Customer ids must be 1–128 characters of letters, digits and
   . _ : @ - (the gateway's rule).`;

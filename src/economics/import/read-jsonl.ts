@@ -1,13 +1,18 @@
 import type { Readable } from 'node:stream';
 import type { SourceRecord } from './types.js';
 
-/** One JSON object per line; blank lines are skipped, a line that is not an object is a bad row. */
-export async function* readJsonl(input: Readable): AsyncGenerator<SourceRecord> {
-  for await (const { lines, first } of readLines(input))
+/**
+ * One JSON object per line; blank lines are skipped, a line that is not an object is a bad row.
+ * `seen.lines` counts the lines read so far, blank ones included.
+ */
+export async function* readJsonl(input: Readable, seen?: { lines: number }): AsyncGenerator<SourceRecord> {
+  for await (const { lines, first } of readLines(input)) {
+    if (seen) seen.lines = first + lines.length - 1;
     for (let i = 0; i < lines.length; i++) {
       const rec = parseLine(lines[i] as string, first + i);
       if (rec) yield rec;
     }
+  }
 }
 
 /**

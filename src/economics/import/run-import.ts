@@ -1,18 +1,14 @@
-import { accessSync, constants, createReadStream, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import type { LedgerRow } from '../../ledger/types.js';
-import { picoToUsd } from '../../util/money.js';
 import { DryRunSink, LedgerBatchWriter } from './batch-writer.js';
-import { fromLiteLLM, LITELLM_CUSTOMER_FIELDS, LITELLM_NAMES, looksLikeLiteLLM } from './litellm.js';
-import { differs, ImportPricer } from './pricer.js';
-import { readCsv } from './read-csv.js';
-import { readJsonl } from './read-jsonl.js';
-import { SpillFile } from './spill-file.js';
-import { splitInput } from './split-input.js';
-import { toLedgerRow } from './to-ledger-row.js';
-import type { FieldProblem, ImportFormat, SourceRecord } from './types.js';
-import { validateRecord } from './validate-record.js';
+import { type CheckUnit, checkUnit, FLAGGED_EXAMPLES, type Sink, type UnitCounts } from './check-unit.js';
+import { checkInParallel, spillOf } from './parallel-check.js';
+import { planUnits } from './plan-units.js';
+import { ImportPricer } from './pricer.js';
+import { readSpill, SpillFile } from './spill-file.js';
+import type { ImportFormat } from './types.js';
 
 export interface ImportOptions {
   files: readonly string[];
@@ -25,7 +21,7 @@ export interface ImportOptions {
   dryRun: boolean;
   db: string;
   config: Readonly<Config>;
-  /** One `FILE:LINE: field: problem` line per bad row. */
+  /** One `FILE:LINE: field: problem` line per bad row, in file and line order. */
   onBadRow: (line: string) => void;
   /** Progress of a pass through one file, in bytes. */
   onProgress?: (p: {
@@ -35,6 +31,10 @@ export interface ImportOptions {
     total: number;
     done: boolean;
   }) => void;
+  /** Threads for the check pass (default: the machine's cores, at most 4; 1 checks on this thread). */
+  threads?: number;
+  /** The smallest part of a JSONL file given its own thread (default 16 MiB). */
+  minPartBytes?: number;
 }
 
 export interface ImportSummary {
@@ -54,8 +54,8 @@ export interface ImportSummary {
   written: boolean;
 }
 
-const FLAGGED_EXAMPLES = 5;
-const PROGRESS_EVERY = 4096;
+const MAX_THREADS = 4;
+const MIN_PART_BYTES = 16 * 1024 * 1024;
 
 function readable(file: string): void {
   try {
@@ -69,137 +69,203 @@ function readable(file: string): void {
   }
 }
 
-/** The format of a file from its extension; `.csv` may still turn out to be LiteLLM's (see its header). */
-export function guessFormat(file: string): ImportFormat {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
-  if (ext === '.csv') return 'csv';
-  throw new Error(
-    `${file}: cannot tell the format from the extension ${JSON.stringify(ext)}; use --format jsonl|csv|litellm`,
-  );
-}
-
-/** Where the check pass puts the rows it accepts: a spill file to write from, or a dry run's counter. */
-interface Sink {
-  add(row: LedgerRow): Promise<void> | undefined;
-}
-
 /**
  * Imports request logs in two steps. First every row of every file is validated and priced, bad ones
- * reported, and the good ones kept in a temporary file; when there are more than `maxErrors` bad rows,
- * nothing is written. Otherwise the kept rows are written in batches (one transaction each), skipping
- * request ids already in the ledger. A dry run stops after the first step, counting what would be written.
+ * reported, and the good ones kept in temporary spill files (big JSONL files are cut into parts checked
+ * side by side on worker threads); when there are more than `maxErrors` bad rows, nothing is written.
+ * Otherwise the kept rows are written in file order, in batches (one transaction each), skipping request
+ * ids already in the ledger. A dry run stops after the first step, counting what would be written.
  */
 export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   for (const f of opts.files) readable(f); // a missing file fails before anything is read
-  const pricer = new ImportPricer(opts.config);
-  if (opts.dryRun) {
-    const dry = new DryRunSink(opts.db);
-    try {
-      const s = await check(opts, pricer, dry);
-      return { ...s, imported: dry.imported, present: dry.present };
-    } finally {
-      dry.close();
-    }
-  }
-  const spill = new SpillFile();
+  const threads = Math.max(1, opts.threads ?? Math.min(availableParallelism(), MAX_THREADS));
+  const minPart = opts.minPartBytes ?? MIN_PART_BYTES;
+  const units = planUnits(opts.files, opts.format, threads, minPart);
+  // Threads take a moment to start: worth it only for input worth cutting.
+  const bytes = opts.files.reduce((n, f) => n + statSync(f).size, 0);
+  const parallel = threads > 1 && units.length > 1 && bytes >= 2 * minPart;
+  const dir = mkdtempSync(join(tmpdir(), 'margin-import-'));
   try {
-    const s = await check(opts, pricer, spill);
-    await spill.finish();
-    if (s.bad > opts.maxErrors) return s;
-    const writer = new LedgerBatchWriter(opts.db);
+    const dry = opts.dryRun ? new DryRunSink(opts.db) : undefined;
     try {
-      const total = spill.bytes;
-      const progress = (bytes: number, done: boolean) =>
-        opts.onProgress?.({ pass: 'import', file: opts.db, bytes, total, done });
-      for await (const rows of spill.read((b) => progress(b, false))) for (const row of rows) writer.add(row);
-      writer.flush();
-      progress(total, true);
-    } finally {
-      writer.close();
-    }
-    return { ...s, imported: writer.imported, present: writer.present, written: true };
-  } finally {
-    spill.remove();
-  }
-}
-
-/** Reads, validates and prices every row of every file; good rows go to `sink`, bad ones are reported. */
-async function check(opts: ImportOptions, pricer: ImportPricer, sink: Sink): Promise<ImportSummary> {
-  const s: ImportSummary = {
-    read: 0,
-    imported: 0,
-    present: 0,
-    bad: 0,
-    flagged: 0,
-    flaggedExamples: [],
-    unpriced: 0,
-    unchecked: 0,
-    written: false,
-  };
-  for (const file of opts.files) {
-    const total = statSync(file).size;
-    const input = createReadStream(file, { highWaterMark: 1 << 20 });
-    let format = opts.format ?? guessFormat(file);
-    const source = format === 'jsonl' ? readJsonl(input) : readCsv(input);
-    let first = true;
-    for await (const rec of source) {
-      if (first && opts.format === undefined && format === 'csv' && looksLikeLiteLLM(Object.keys(rec.fields)))
-        format = 'litellm';
-      first = false;
-      s.read++;
-      if (s.read % PROGRESS_EVERY === 0)
-        opts.onProgress?.({ pass: 'check', file, bytes: input.bytesRead, total, done: false });
-      const row = importOne(rec, format, opts, pricer, s, file);
-      if (Array.isArray(row)) {
-        s.bad++;
-        opts.onBadRow(`${file}:${rec.line}: ${row.map((p) => `${p.field}: ${p.problem}`).join('; ')}`);
-      } else {
-        const wait = sink.add(row);
-        if (wait) await wait;
+      const { summary, spills } = parallel
+        ? await checkOnThreads(units, opts, threads, dir)
+        : await checkHere(units, opts, dir, dry);
+      if (dry) {
+        // Threads spill the rows they accept; counting what is already in the ledger needs them in order.
+        for (const spill of spills)
+          for await (const rows of readSpill(spill)) for (const r of rows) dry.add(r);
+        return { ...summary, imported: dry.imported, present: dry.present };
       }
+      if (summary.bad > opts.maxErrors) return summary;
+      return { ...summary, ...(await write(opts, spills)), written: true };
+    } finally {
+      dry?.close();
     }
-    opts.onProgress?.({ pass: 'check', file, bytes: total, total, done: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return s;
 }
 
-/** Validates and prices one record: its ledger row, or its problems when it is a bad row. */
-function importOne(
-  rec: SourceRecord,
-  format: ImportFormat,
+interface Checked {
+  summary: ImportSummary;
+  /** The spill files of the units, in unit (file and line) order. */
+  spills: string[];
+}
+
+/** Checks the units one after another on this thread (each a whole file: units are cut only for threads). */
+async function checkHere(
+  units: readonly CheckUnit[],
   opts: ImportOptions,
-  pricer: ImportPricer,
-  s: ImportSummary,
-  file: string,
-): LedgerRow | FieldProblem[] {
-  if (rec.error) return [{ field: 'record', problem: rec.error }];
-  const litellm = format === 'litellm';
-  const mapped = litellm ? fromLiteLLM(rec.fields) : { fields: rec.fields, problems: [] };
-  const names = litellm ? LITELLM_NAMES : undefined;
-  const customerFields = opts.customerField
-    ? [opts.customerField]
-    : litellm
-      ? LITELLM_CUSTOMER_FIELDS
-      : ['workspace_id', 'user_id'];
-  const r = validateRecord(mapped.fields, { customerFields, names });
-  if (Array.isArray(r)) return [...mapped.problems, ...r];
-  if (mapped.problems.length > 0) return mapped.problems;
-  const usage = splitInput(r);
-  if ('field' in usage) return [{ field: names?.[usage.field] ?? usage.field, problem: usage.problem }];
-  const provider = r.provider ?? pricer.providerFor(r.model);
-  const { catalogPico } = pricer.price(provider, r.model, usage, r.ts, r.cacheHit);
-  let cost = catalogPico;
-  if (r.costPico !== undefined) {
-    cost = Number(r.costPico);
-    if (catalogPico === null) s.unchecked++;
-    else if (differs(r.costPico, catalogPico)) {
-      s.flagged++;
-      if (s.flaggedExamples.length < FLAGGED_EXAMPLES)
-        s.flaggedExamples.push(
-          `${file}:${rec.line} ${r.requestId} (${provider} ${r.model}): stated $${picoToUsd(r.costPico)}, catalog $${picoToUsd(catalogPico)}`,
-        );
+  dir: string,
+  dry: DryRunSink | undefined,
+): Promise<Checked> {
+  const pricer = new ImportPricer(opts.config);
+  const merged = new Merged(units);
+  const spills: string[] = [];
+  for (const [i, unit] of units.entries()) {
+    const total = statSync(unit.file).size;
+    const spill = dry ? undefined : new SpillFile(spillOf(dir, i));
+    try {
+      const sink: Sink = dry ?? (spill as SpillFile);
+      const counts = await checkUnit(unit, opts, pricer, sink, {
+        bad: (line, problems) => opts.onBadRow(`${unit.file}:${line}: ${problems}`),
+        progress: (bytes) => opts.onProgress?.({ pass: 'check', file: unit.file, bytes, total, done: false }),
+      });
+      await spill?.finish();
+      merged.add(i, counts);
+    } catch (e) {
+      spill?.destroy();
+      throw e;
     }
-  } else if (cost === null) s.unpriced++;
-  return toLedgerRow(r, usage, provider, cost, opts.config);
+    if (spill) spills.push(spill.file);
+    opts.onProgress?.({ pass: 'check', file: unit.file, bytes: total, total, done: true });
+  }
+  return { summary: merged.summary(), spills };
+}
+
+/**
+ * Checks the units on worker threads. Bad rows of a unit are printed once every unit before it is done
+ * (its first line number is known then), so they come out in file and line order as on one thread.
+ */
+async function checkOnThreads(
+  units: readonly CheckUnit[],
+  opts: ImportOptions,
+  threads: number,
+  dir: string,
+): Promise<Checked> {
+  const merged = new Merged(units);
+  const held: [number, string][][] = units.map(() => []);
+  const done: boolean[] = units.map(() => false);
+  const unitBytes: number[] = units.map(() => 0);
+  const sizes = new Map(opts.files.map((f) => [f, statSync(f).size]));
+  let printing = 0; // every unit before this one is done and printed
+  const print = (i: number, line: number, problems: string) =>
+    opts.onBadRow(`${units[i]!.file}:${merged.firstLine(i) + line - 1}: ${problems}`);
+  const fileProgress = (i: number) => {
+    const file = units[i]!.file;
+    let bytes = 0;
+    let all = true;
+    for (const [j, u] of units.entries())
+      if (u.file === file) {
+        bytes += unitBytes[j]!;
+        all &&= done[j]!;
+      }
+    const total = sizes.get(file) ?? bytes;
+    opts.onProgress?.({ pass: 'check', file, bytes: all ? total : bytes, total, done: all });
+  };
+  const results = await checkInParallel(units, opts, threads, dir, {
+    bad: (i, line, problems) => {
+      if (i === printing) print(i, line, problems);
+      else held[i]!.push([line, problems]);
+    },
+    progress: (i, bytes) => {
+      unitBytes[i] = bytes;
+      fileProgress(i);
+    },
+    done: (i, r) => {
+      merged.add(i, r.counts);
+      done[i] = true;
+      while (printing < units.length && done[printing]) {
+        printing++;
+        if (printing < units.length) {
+          for (const [line, problems] of held[printing]!) print(printing, line, problems);
+          held[printing] = [];
+        }
+      }
+      fileProgress(i);
+    },
+  });
+  return { summary: merged.summary(), spills: results.map((r) => r.spill) };
+}
+
+/** The units' counts added up, with line numbers made the file's (a unit counts from its own first line). */
+class Merged {
+  private readonly counts: (UnitCounts | undefined)[];
+
+  constructor(private readonly units: readonly CheckUnit[]) {
+    this.counts = units.map(() => undefined);
+  }
+
+  add(i: number, c: UnitCounts): void {
+    this.counts[i] = c;
+  }
+
+  /** The file's line number of unit i's first line; every earlier unit of the same file must be done. */
+  firstLine(i: number): number {
+    let line = 1;
+    for (let j = i - 1; j >= 0 && this.units[j]!.file === this.units[i]!.file; j--)
+      line += this.counts[j]!.lines;
+    return line;
+  }
+
+  summary(): ImportSummary {
+    const s: ImportSummary = {
+      read: 0,
+      imported: 0,
+      present: 0,
+      bad: 0,
+      flagged: 0,
+      flaggedExamples: [],
+      unpriced: 0,
+      unchecked: 0,
+      written: false,
+    };
+    for (const [i, c] of this.counts.entries()) {
+      if (!c) continue;
+      s.read += c.read;
+      s.bad += c.bad;
+      s.flagged += c.flagged;
+      s.unpriced += c.unpriced;
+      s.unchecked += c.unchecked;
+      for (const f of c.flaggedExamples)
+        if (s.flaggedExamples.length < FLAGGED_EXAMPLES)
+          s.flaggedExamples.push(`${this.units[i]!.file}:${this.firstLine(i) + f.line - 1} ${f.text}`);
+    }
+    return s;
+  }
+}
+
+/** The write pass: the spilled rows in order, in batches; counts of rows written and already present. */
+async function write(
+  opts: ImportOptions,
+  spills: readonly string[],
+): Promise<{ imported: number; present: number }> {
+  const writer = new LedgerBatchWriter(opts.db);
+  try {
+    const total = spills.reduce((n, f) => n + statSync(f).size, 0);
+    const progress = (bytes: number, done: boolean) =>
+      opts.onProgress?.({ pass: 'import', file: opts.db, bytes, total, done });
+    let before = 0;
+    for (const spill of spills) {
+      for await (const rows of readSpill(spill, (b) => progress(before + b, false)))
+        for (const row of rows) writer.add(row);
+      before += statSync(spill).size;
+    }
+    writer.flush();
+    progress(total, true);
+  } finally {
+    writer.close();
+  }
+  return { imported: writer.imported, present: writer.present };
 }
