@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { siblingWorker } from '../../util/sibling-worker.js';
+import { startModuleWorker } from '../../util/module-worker.js';
 import { StoreBusyError } from '../store-busy.js';
 import type { WriteOp } from '../types.js';
 import type { ControlCall } from './control-writes.js';
@@ -34,7 +34,7 @@ export class LedgerThread {
     role: 'writer' | 'checkpointer' | 'control',
     private readonly busyMs = 0,
   ) {
-    this.worker = siblingWorker(import.meta.url, 'ledger-thread-main', { file, role });
+    this.worker = startModuleWorker(import.meta.url, 'ledger-thread-main', { workerData: { file, role } });
     this.worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.seq);
       this.pending.delete(r.seq);

@@ -2,7 +2,7 @@
 // idle, so it never keeps a finished process alive.
 import type { Worker } from 'node:worker_threads';
 import type { SpendTable } from '../../economics/spend-table.js';
-import { siblingWorker } from '../../util/sibling-worker.js';
+import { startModuleWorker } from '../../util/module-worker.js';
 import type { SpendQuery } from './spend-sql.js';
 
 interface Reply {
@@ -40,7 +40,7 @@ export class SpendThread {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = siblingWorker(import.meta.url, 'spend-thread-main', { file: this.file });
+    const w = startModuleWorker(import.meta.url, 'spend-thread-main', { workerData: { file: this.file } });
     w.on('message', (r: Reply) => {
       const p = this.pending.get(r.seq);
       this.pending.delete(r.seq);
