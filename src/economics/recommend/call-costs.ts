@@ -100,7 +100,7 @@ export class CallCostBook {
     const per: [string, Variation][] = [];
     for (const [feature, values] of [...features].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const list = [...values.values()];
-      all.push(...list);
+      for (const w of list) all.push(w); // not push(...list): it can hold more values than a call has arguments
       const v = variationOf(list);
       if (v) per.push([feature, v]);
     }

@@ -104,8 +104,9 @@ export async function bucketFigures(input: BucketInput, b: Bucket): Promise<Buck
   const spend = await customerSpend(input.reader, b);
   const shared = sharedSegments(groups, b, base);
   const split: string[] = [];
+  // A loop, not push(...customers): a bulk plan change can put 100k customers in one group.
   groups.forEach((g, i) => {
-    if ((shared[i] as Segment[]).length > 1) split.push(...g.customers);
+    if ((shared[i] as Segment[]).length > 1) for (const c of g.customers) split.push(c);
   });
   const days = await dailyByCustomer(input.reader, b, split);
 
