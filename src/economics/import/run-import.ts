@@ -211,11 +211,13 @@ class Merged {
     this.counts[i] = c;
   }
 
-  /** The file's line number of unit i's first line; every earlier unit of the same file must be done. */
+  /**
+   * The file's line number of unit i's first line: a unit that starts past 0 continues the unit before it
+   * (planUnits puts a file's parts in a row), whose lines come first. Those units must be done.
+   */
   firstLine(i: number): number {
     let line = 1;
-    for (let j = i - 1; j >= 0 && this.units[j]!.file === this.units[i]!.file; j--)
-      line += this.counts[j]!.lines;
+    for (let j = i; j > 0 && this.units[j]!.start > 0; j--) line += this.counts[j - 1]!.lines;
     return line;
   }
 
