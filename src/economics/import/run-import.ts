@@ -113,7 +113,7 @@ interface Checked {
   spills: string[];
 }
 
-/** Checks the units one after another on this thread (each a whole file: units are cut only for threads). */
+/** Checks the units one after another on this thread. */
 async function checkHere(
   units: readonly CheckUnit[],
   opts: ImportOptions,
@@ -129,7 +129,7 @@ async function checkHere(
     try {
       const sink: Sink = dry ?? (spill as SpillFile);
       const counts = await checkUnit(unit, opts, pricer, sink, {
-        bad: (line, problems) => opts.onBadRow(`${unit.file}:${line}: ${problems}`),
+        bad: (line, problems) => opts.onBadRow(`${unit.file}:${merged.firstLine(i) + line - 1}: ${problems}`),
         progress: (bytes) => opts.onProgress?.({ pass: 'check', file: unit.file, bytes, total, done: false }),
       });
       await spill?.finish();
