@@ -40,10 +40,10 @@ for (let n = 1; n <= 3000; n++) {
 }
 writeFileSync(file, lines.join('\n')); // no newline after the last line
 
-async function run(db: string, threads: number, dryRun = false) {
+async function run(db: string, threads: number, dryRun = false, files = [file]) {
   const bad: string[] = [];
   const summary = await runImport({
-    files: [file],
+    files,
     maxErrors: 1000,
     dryRun,
     db,
@@ -127,4 +127,15 @@ test('a dry run on threads counts what one thread counts and writes nothing', as
   const fresh = await run(join(dir, 'never.db'), 3, true);
   assert.equal(fresh.summary.imported, 3000 - Math.floor(3000 / 211) - badLines.length - 1);
   assert.ok(!existsSync(join(dir, 'never.db')), 'not even a ledger file');
+});
+
+test('the same file twice: each copy counts its lines from 1, and the second adds nothing', async () => {
+  const one = await run(join(dir, 'twice-1.db'), 1, false, [file, file]);
+  const three = await run(join(dir, 'twice-3.db'), 3, false, [file, file]);
+  assert.deepEqual(
+    one.bad.map((l) => Number(l.split(':')[1])),
+    [...badLines, ...badLines],
+  );
+  assert.deepEqual(three, one);
+  assert.equal(one.summary.present, 3000 - Math.floor(3000 / 211) - badLines.length + 1);
 });

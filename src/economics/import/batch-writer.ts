@@ -9,8 +9,9 @@ import type { LedgerRow } from '../../ledger/types.js';
 /**
  * Rows per transaction. A transaction writes every page it touched to the WAL once, and rows of a batch
  * share pages (the same customer's rollups, neighbouring index entries), so bigger batches write much less:
- * 100k rows hold the write lock for 2–3 s on the bench machine (a gateway on the same file waits up to
- * its busy timeout, 5 s, for it).
+ * 100k rows hold the write lock for 2–3 s on the bench machine. A gateway on the same file meanwhile
+ * queues its ledger writes (its writer waits up to 5 s for the lock) and answers admin writes, which wait
+ * at most 1 s, with 503 store_busy: imports are meant for before the gateway runs.
  */
 export const BATCH_ROWS = 100_000;
 

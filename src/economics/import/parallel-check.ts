@@ -51,14 +51,18 @@ export function checkInParallel(
       const i = next++;
       w.removeAllListeners('message');
       w.on('message', (m: WorkerMessage) => {
-        if (m.kind === 'bad') for (const [line, problems] of m.rows) events.bad(i, line, problems);
-        else if (m.kind === 'progress') events.progress(i, m.bytes);
-        else if (m.kind === 'failed') fail(new Error(`${units[i]!.file}: ${m.error}`));
-        else {
-          results[i] = { counts: m.counts, spill: spillOf(dir, i), rows: m.rows, bytes: m.bytes };
-          events.done(i, results[i]!);
-          start(w); // the next unit, or the end: a thread left waiting would keep the process alive
-          if (++finished === units.length) resolve(results);
+        try {
+          if (m.kind === 'bad') for (const [line, problems] of m.rows) events.bad(i, line, problems);
+          else if (m.kind === 'progress') events.progress(i, m.bytes);
+          else if (m.kind === 'failed') fail(new Error(`${units[i]!.file}: ${m.error}`));
+          else {
+            results[i] = { counts: m.counts, spill: spillOf(dir, i), rows: m.rows, bytes: m.bytes };
+            events.done(i, results[i]!);
+            start(w); // the next unit, or the end: a thread left waiting would keep the process alive
+            if (++finished === units.length) resolve(results);
+          }
+        } catch (e) {
+          fail(e instanceof Error ? e : new Error(String(e)));
         }
       });
       w.postMessage({ unit: units[i]!, spill: spillOf(dir, i) } satisfies UnitJob);

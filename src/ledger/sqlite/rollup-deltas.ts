@@ -18,8 +18,8 @@ function monthOf(ts: number): number {
 /**
  * The rollup changes of one write transaction, gathered per group in memory and upserted once per group
  * at its end (a batch of calls from a few customers touches a few groups): inside the same transaction as
- * the rows, so a crash keeps both or neither. A row builds one key string (its day × dims); its customer's
- * detail, month and week groups are found from that group's number and the customer.
+ * the rows, so a crash keeps both or neither. A row's groups are found without building key strings: its
+ * day × dims group through maps keyed by its own fields, its customer's detail group by that group's number.
  */
 export class RollupDeltas {
   private readonly detail: GroupTable;
@@ -27,7 +27,8 @@ export class RollupDeltas {
   private readonly week: GroupTable;
   private readonly dims: GroupTable;
   private readonly tag: GroupTable;
-  private readonly dimsOf = new Map<string, number>();
+  /** Day → feature → model → provider → dims group: lookups by the row's own strings, no key built. */
+  private readonly dimsOf = new Map<number, Map<string, Map<string, Map<string, number>>>>();
   private readonly tagOf = new Map<string, number>();
   private readonly customers = new Map<string, CustomerGroups>();
   /** The row being added, as sums in SUM_COLUMNS order (reused). */
@@ -55,11 +56,11 @@ export class RollupDeltas {
       this.weekStart = day - ((day / DAY_MS + 3) % 7) * DAY_MS; // 1970-01-01 was a Thursday
     }
     const model = r.modelServed ?? r.modelRequested;
-    const dimsKey = `${day}\u0000${r.feature}\u0000${model}\u0000${r.provider}`;
-    let dims = this.dimsOf.get(dimsKey);
+    const byProvider = inner(inner(inner(this.dimsOf, day), r.feature), model);
+    let dims = byProvider.get(r.provider);
     if (dims === undefined) {
       dims = this.dims.open(day, r.feature, model, r.provider);
-      this.dimsOf.set(dimsKey, dims);
+      byProvider.set(r.provider, dims);
     }
     this.dims.add(dims, this.row, carry);
     let c = this.customers.get(r.customer);
@@ -118,6 +119,16 @@ export class RollupDeltas {
     this.tagOf.clear();
     this.customers.clear();
   }
+}
+
+/** The map under `key` in `outer`, made on first use. */
+function inner<K, V>(outer: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let m = outer.get(key);
+  if (m === undefined) {
+    m = new Map();
+    outer.set(key, m);
+  }
+  return m;
 }
 
 /**
